@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * struct vm: everything one virtual machine owns. There are no globals in
+ * svmm; two VMs in one process are two of these.
+ *
+ * The hypervisor backend fills in `irq_chip` (how a device line reaches the
+ * guest's interrupt controller); devices register MMIO ranges on `mmio` and
+ * describe themselves in `devices`, from which the boot code of the guest's
+ * architecture writes the guest's hardware description (a device tree on
+ * aarch64).
+ */
+#ifndef SVMM_CORE_VM_H
+#define SVMM_CORE_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/bus.h"
+#include "core/guest_mem.h"
+#include "core/log.h"
+
+#define VM_MAX_DEVICES 32
+
+/* How interrupt lines reach the guest; provided by the hypervisor backend. */
+struct vm_irq_chip {
+	int (*set_level)(void *ctx, unsigned line, bool level);
+	void *ctx;
+};
+
+enum vm_device_flags {
+	/* An ARM PrimeCell: the guest needs its bus clock described. */
+	VM_DEVICE_AMBA = 1u << 0,
+	/* The device does DMA that is coherent with the CPUs' caches. */
+	VM_DEVICE_DMA_COHERENT = 1u << 1,
+	/* The guest's console: the boot description points stdout at it. */
+	VM_DEVICE_CONSOLE = 1u << 2,
+};
+
+/*
+ * What a guest needs to know to find a device. Devices describe themselves
+ * with data rather than writing firmware tables, so a device model knows
+ * neither the device tree format nor the hypervisor.
+ */
+struct vm_device {
+	const char *name;	/* node name, e.g. "pl011" */
+	const char *compatible; /* NUL-separated list, most specific first */
+	size_t compatible_len;	/* total length including every NUL */
+	uint64_t base;
+	uint64_t size;
+	int irq_line; /* interrupt line (SPI number on a GIC), or -1 */
+	unsigned flags;
+};
+
+struct vm {
+	const char *name;
+	struct guest_mem mem;
+	struct bus mmio;
+	struct vm_irq_chip irq_chip;
+	struct log_sink log;
+	struct vm_device devices[VM_MAX_DEVICES];
+	unsigned device_count;
+};
+
+/* Sets up an empty VM with the given log sink (which may be NULL). */
+void vm_init(struct vm *vm, const char *name, const struct log_sink *log);
+
+/* Records a device description: 0 or -SVMM_ENOSPC. */
+int vm_add_device(struct vm *vm, const struct vm_device *device);
+
+/*
+ * Raises or lowers an interrupt line. -SVMM_ENOSYS before the hypervisor
+ * backend has attached an interrupt controller.
+ */
+int vm_irq_set(struct vm *vm, unsigned line, bool level);
+
+#endif

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Installs, from Debian's archive only, everything svmm needs to build and test:
+# the host toolchain and libraries, the aarch64 cross toolchain and arm64 libfdt,
+# QEMU for the emulated arm64 test lab, and clang for fuzzing.
+set -euo pipefail
+
+host_pkgs=(build-essential pkg-config clang clang-format libfdt-dev libjson-c-dev
+           libcmocka-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+           qemu-system-arm cpio gzip xz-utils python3)
+
+missing=()
+for pkg in "${host_pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	dpkg --add-architecture arm64
+	need_update=1
+fi
+
+if [ "${#missing[@]}" -gt 0 ] || [ -n "${need_update:-}" ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	if [ "${#missing[@]}" -gt 0 ]; then
+		echo "install-deps: installing ${missing[*]}"
+		apt-get install -y -q --no-install-recommends "${missing[@]}"
+	fi
+fi
