@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The JSON form of a VM description: each key goes through vm_config_set()
+ * with the file and key as its origin, so a value in the file is checked
+ * exactly like the same value given as a flag.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "config/config_private.h"
+
+/* A description is a few hundred bytes; anything this big is the wrong file. */
+#define VM_DESCRIPTION_MAX_BYTES (1u << 20)
+
+/* The file's text, NUL-terminated, in a buffer the caller frees. */
+static int read_description(const char *path, char **text, size_t *text_len,
+			    struct config_error *err)
+{
+	FILE *file = fopen(path, "re");
+	char *buffer;
+	size_t len;
+
+	if (!file)
+		return config_fail(err, "%s: cannot read: %s", path, strerror(errno));
+	/* One byte more than allowed tells "exactly at the limit" from "over it". */
+	buffer = malloc(VM_DESCRIPTION_MAX_BYTES + 2);
+	if (!buffer) {
+		fclose(file);
+		return config_fail(err, "%s: cannot read: %s", path, strerror(ENOMEM));
+	}
+	len = fread(buffer, 1, VM_DESCRIPTION_MAX_BYTES + 1, file);
+	if (ferror(file)) {
+		int error = errno;
+
+		fclose(file);
+		free(buffer);
+		return config_fail(err, "%s: cannot read: %s", path, strerror(error));
+	}
+	fclose(file);
+	if (len > VM_DESCRIPTION_MAX_BYTES) {
+		free(buffer);
+		return config_fail(err, "%s: larger than %u KiB, too big for a VM description",
+				   path, VM_DESCRIPTION_MAX_BYTES >> 10);
+	}
+	buffer[len] = '\0';
+	*text = buffer;
+	*text_len = len;
+	return 0;
+}
+
+static int fail_invalid_json_at(struct config_error *err, const char *path, const char *what,
+				const char *text, size_t offset)
+{
+	unsigned line = 1;
+	size_t line_start = 0;
+
+	for (size_t i = 0; i < offset; i++) {
+		if (text[i] == '\n') {
+			line++;
+			line_start = i + 1;
+		}
+	}
+	return config_fail(err, "%s: invalid JSON: %s (line %u, column %zu)", path, what, line,
+			   offset - line_start + 1);
+}
+
+static int parse_description(const char *path, const char *text, size_t text_len,
+			     struct json_object **root, struct config_error *err)
+{
+	const char *nul = memchr(text, '\0', text_len);
+	struct json_tokener *tokener;
+	enum json_tokener_error error;
+	size_t parse_end;
+
+	/* json-c stops at a NUL as if the file ended there; say where it is instead. */
+	if (nul)
+		return fail_invalid_json_at(err, path, "NUL byte", text, (size_t)(nul - text));
+	tokener = json_tokener_new();
+	if (!tokener)
+		return config_fail(err, "%s: cannot parse: %s", path, strerror(ENOMEM));
+	/* Standard JSON only (no trailing commas, comments or trailing data), so
+	 * any other JSON tool reads the file the same way. */
+	json_tokener_set_flags(tokener, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	/* Handing over the NUL too makes json-c finish a value that ends the file. */
+	*root = json_tokener_parse_ex(tokener, text, (int)(text_len + 1));
+	error = json_tokener_get_error(tokener);
+	parse_end = json_tokener_get_parse_end(tokener);
+	json_tokener_free(tokener);
+	/* Success with no object is a JSON null, which the caller refuses as not an object. */
+	if (error == json_tokener_success && parse_end == text_len)
+		return 0;
+	if (error == json_tokener_success) {
+		json_object_put(*root);
+		*root = NULL;
+		return fail_invalid_json_at(err, path, "unexpected data after the top-level value",
+					    text, parse_end);
+	}
+	if (error == json_tokener_continue || error == json_tokener_error_parse_eof)
+		return config_fail(err, "%s: invalid JSON: unexpected end of data", path);
+	return fail_invalid_json_at(err, path, json_tokener_error_desc(error), text, parse_end);
+}
+
+/* The directory relative paths in the file are taken from; NULL for the current one. */
+static int description_dir(const char *path, char **dir, struct config_error *err)
+{
+	const char *last_slash = strrchr(path, '/');
+
+	*dir = NULL;
+	if (!last_slash)
+		return 0;
+	*dir = last_slash == path ? strdup("/") : strndup(path, (size_t)(last_slash - path));
+	if (!*dir)
+		return config_fail(err, "%s: cannot read: %s", path, strerror(ENOMEM));
+	return 0;
+}
+
+static int set_field_from_json(struct vm_config *cfg, const char *path, const char *key,
+			       struct json_object *value, const char *base_dir,
+			       struct config_error *err)
+{
+	const struct config_field *field = config_field_find(key);
+	char origin[sizeof(err->message)];
+	char expected[160];
+	enum json_type type = json_object_get_type(value);
+
+	if (!field)
+		return config_fail_unknown_field(err, path, key);
+	snprintf(origin, sizeof(origin), "%s: field \"%s\"", path, key);
+	if (type == json_type_string) {
+		const char *text = json_object_get_string(value);
+
+		if (strlen(text) != (size_t)json_object_get_string_len(value))
+			return config_fail_expected(err, origin, "a string without NUL characters",
+						    text);
+		return vm_config_set(cfg, key, text, origin, base_dir, err);
+	}
+	/* Numbers go in as their JSON text, so 1.5 or -1 meet the same checks as "1.5". */
+	if (field->accepts_number && (type == json_type_int || type == json_type_double))
+		return vm_config_set(cfg, key,
+				     json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN),
+				     origin, base_dir, err);
+	/* A bare `5` for "kernel" is not the path "5": say a string is wanted. */
+	if (field->accepts_number)
+		snprintf(expected, sizeof(expected), "%s", field->expects);
+	else
+		snprintf(expected, sizeof(expected), "a JSON string (%s)", field->expects);
+	return config_fail_expected(err, origin, expected,
+				    json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN));
+}
+
+int vm_config_load_json(struct vm_config *cfg, const char *path, struct config_error *err)
+{
+	struct json_object *root = NULL;
+	char *text = NULL;
+	char *base_dir = NULL;
+	size_t text_len = 0;
+	int result = -1;
+
+	if (read_description(path, &text, &text_len, err) != 0)
+		return -1;
+	if (parse_description(path, text, text_len, &root, err) != 0)
+		goto out;
+	if (!json_object_is_type(root, json_type_object)) {
+		config_fail(err, "%s: expected a JSON object at the top level", path);
+		goto out;
+	}
+	if (description_dir(path, &base_dir, err) != 0)
+		goto out;
+	/* json-c keeps keys in file order, so the first bad field is the one reported. */
+	json_object_object_foreach(root, key, value)
+	{
+		if (set_field_from_json(cfg, path, key, value, base_dir, err) != 0)
+			goto out;
+	}
+	result = 0;
+out:
+	free(base_dir);
+	json_object_put(root);
+	free(text);
+	return result;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Shared between the files of config/ only. The JSON reader needs to know a
+ * field's name and what it expects before it has a text value to hand to
+ * vm_config_set() (a JSON `true` has none), and every file words its errors
+ * the same way.
+ */
+#ifndef SVMM_CONFIG_CONFIG_PRIVATE_H
+#define SVMM_CONFIG_CONFIG_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/vm_config.h"
+
+struct config_field {
+	const char *name;
+	/* The phrase after "expected" when the value has the wrong type. */
+	const char *expects;
+	/* JSON numbers are taken as their decimal text. */
+	bool accepts_number;
+	int (*set)(struct vm_config *cfg, const char *value, const char *origin,
+		   const char *base_dir, struct config_error *err);
+};
+
+/* NULL when `name` is not a field. */
+const struct config_field *config_field_find(const char *name);
+
+/* Fills err->message from a printf format; returns -1 so callers can `return config_fail(...)`. */
+int config_fail(struct config_error *err, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* `<origin>: expected <expected>, got "<value>"`, the value escaped and shortened. */
+int config_fail_expected(struct config_error *err, const char *origin, const char *expected,
+			 const char *value);
+
+/* `<origin>: unknown field "<name>" (known: name, kernel, ...)` */
+int config_fail_unknown_field(struct config_error *err, const char *origin, const char *name);
+
+/*
+ * Writes `value` for a message: quotes, backslashes and control characters
+ * escaped (the message stays one line), cut with "..." to fit `out_size` so
+ * one long cmdline cannot push the rest of the message out of its buffer.
+ */
+void config_quote_for_message(char *out, size_t out_size, const char *value);
+
+/* Writes `bytes` in the largest unit that divides it exactly: "16M", "255G", "4097". */
+void config_format_size(uint64_t bytes, char *out, size_t out_size);
+
+/*
+ * Guest memory is mapped into KVM memslots (and seL4 frames) in whole host
+ * pages. Hosts run 4K, 16K or 64K pages; 1 MiB is a multiple of all of them.
+ */
+#define CONFIG_MEMORY_GRANULE (1ull << 20)
+
+/* The rule vm_config_set() and vm_config_validate() both apply to memory. */
+int config_check_memory(uint64_t bytes, const char *value, const char *origin,
+			struct config_error *err);
+
+#endif
