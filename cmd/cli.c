@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "cmd/cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+enum cli_option_id {
+	OPT_CONFIG = 256,
+	OPT_KERNEL,
+	OPT_INITRD,
+	OPT_CMDLINE,
+	OPT_CPUS,
+	OPT_MEMORY,
+	OPT_NAME,
+	OPT_ON_REBOOT,
+	OPT_CONSOLE,
+	OPT_DTB_OUT,
+	OPT_HELP,
+};
+
+static const struct option cli_options[] = {
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"kernel", required_argument, NULL, OPT_KERNEL},
+    {"initrd", required_argument, NULL, OPT_INITRD},
+    {"cmdline", required_argument, NULL, OPT_CMDLINE},
+    {"cpus", required_argument, NULL, OPT_CPUS},
+    {"memory", required_argument, NULL, OPT_MEMORY},
+    {"name", required_argument, NULL, OPT_NAME},
+    {"on-reboot", required_argument, NULL, OPT_ON_REBOOT},
+    {"console", required_argument, NULL, OPT_CONSOLE},
+    {"dtb-out", required_argument, NULL, OPT_DTB_OUT},
+    {"verbose", no_argument, NULL, 'v'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+/* The VM description field each flag sets; flags and JSON keys share one setter. */
+static const char *cli_field_of(int id)
+{
+	switch (id) {
+	case OPT_KERNEL:
+		return "kernel";
+	case OPT_INITRD:
+		return "initrd";
+	case OPT_CMDLINE:
+		return "cmdline";
+	case OPT_CPUS:
+		return "cpus";
+	case OPT_MEMORY:
+		return "memory";
+	case OPT_NAME:
+		return "name";
+	case OPT_ON_REBOOT:
+		return "on_reboot";
+	case OPT_CONSOLE:
+		return "console";
+	case OPT_DTB_OUT:
+		return "dtb_out";
+	default:
+		return NULL;
+	}
+}
+
+void cli_print_usage(const char *command)
+{
+	printf("usage: svmm %s %s[options]\n\n", command,
+	       strcmp(command, "validate") == 0 ? "[VM.json] " : "");
+	printf("  --config FILE          VM description (JSON); flags override its fields\n"
+	       "  --kernel FILE          raw arm64 Linux Image (not gzip-compressed)\n"
+	       "  --initrd FILE          initial ramdisk\n"
+	       "  --cmdline TEXT         kernel command line (default \"console=ttyAMA0\")\n"
+	       "  --cpus N               vCPUs, 1..%d (default 1)\n"
+	       "  --memory SIZE          guest RAM, e.g. 512M or 1G (default 512M)\n"
+	       "  --name NAME            VM name, used in messages (default svmm)\n"
+	       "  --on-reboot ACTION     restart: reboot in place (default); exit: exit with "
+	       "status 3\n"
+	       "  --console BACKEND      stdio (default), pty, or socket:PATH\n"
+	       "  --dtb-out FILE         also write the generated device tree to FILE\n"
+	       "  -v, --verbose          log more; -q, --quiet: errors only\n"
+	       "  --help                 this text\n",
+	       VM_CONFIG_MAX_CPUS);
+	if (strcmp(command, "run") == 0)
+		printf("\nOn a terminal, Ctrl-A x quits; Ctrl-A Ctrl-A sends Ctrl-A.\n");
+}
+
+static void cli_unknown_option(char **argv, struct config_error *err)
+{
+	const char *bad = argv[optind - 1];
+
+	if (optopt != 0 && optopt < OPT_CONFIG)
+		snprintf(err->message, sizeof(err->message),
+			 "unknown option -%c (see svmm %s --help)", optopt, argv[0]);
+	else
+		snprintf(err->message, sizeof(err->message), "%s option %s (see svmm %s --help)",
+			 optopt != 0 ? "missing value for" : "unknown", bad, argv[0]);
+}
+
+enum cli_result cli_parse_vm(int argc, char **argv, bool positional_config, struct vm_config *cfg,
+			     struct cli_settings *settings, struct config_error *err)
+{
+	const char *config_path = NULL;
+	int id;
+
+	settings->log_level = LOG_WARN;
+	opterr = 0;
+	optind = 1;
+	/* First pass: options that do not set fields, and the file the others override. */
+	while ((id = getopt_long(argc, argv, "vq", cli_options, NULL)) != -1) {
+		switch (id) {
+		case OPT_CONFIG:
+			config_path = optarg;
+			break;
+		case OPT_HELP:
+			cli_print_usage(argv[0]);
+			return CLI_HELP_SHOWN;
+		case 'v':
+			settings->log_level = LOG_DEBUG;
+			break;
+		case 'q':
+			settings->log_level = LOG_ERROR;
+			break;
+		case '?':
+		case ':':
+			cli_unknown_option(argv, err);
+			return CLI_ERROR;
+		default:
+			break;
+		}
+	}
+	if (optind < argc) {
+		if (!positional_config || config_path != NULL || optind + 1 < argc) {
+			snprintf(err->message, sizeof(err->message),
+				 "unexpected argument \"%s\" (see svmm %s --help)", argv[optind],
+				 argv[0]);
+			return CLI_ERROR;
+		}
+		config_path = argv[optind];
+	}
+	if (config_path != NULL && vm_config_load_json(cfg, config_path, err) < 0)
+		return CLI_ERROR;
+
+	optind = 1;
+	while ((id = getopt_long(argc, argv, "vq", cli_options, NULL)) != -1) {
+		const char *field = cli_field_of(id);
+		char origin[64];
+
+		if (field == NULL)
+			continue;
+		snprintf(origin, sizeof(origin), "--%s", cli_options[id - OPT_CONFIG].name);
+		if (vm_config_set(cfg, field, optarg, origin, NULL, err) < 0)
+			return CLI_ERROR;
+	}
+	return CLI_OK;
+}

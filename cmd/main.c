@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The svmm command: run a VM, or check its description. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cli.h"
+#include "cmd/exit_status.h"
+#include "cmd/guest_images.h"
+#include "cmd/run.h"
+#include "config/vm_config.h"
+#include "dev/pl011.h"
+
+static void print_help(void)
+{
+	printf("svmm %s: a virtual machine monitor for seL4 and Linux/KVM\n\n"
+	       "usage: svmm run [options]          boot a VM and serve it until it stops\n"
+	       "       svmm validate VM.json [options]  check a VM description without running "
+	       "it\n"
+	       "       svmm --version | --help\n\n"
+	       "`svmm run --help` lists the options. Exit status: 0 guest powered off, 1 error,\n"
+	       "2 bad usage or input, 3 guest rebooted with --on-reboot exit, 4 guest crashed,\n"
+	       "128+N stopped by signal N.\n",
+	       SVMM_VERSION);
+}
+
+/*
+ * `svmm validate`: everything `svmm run` checks before it starts the guest,
+ * device tree included, on any host.
+ */
+static int validate(const struct vm_config *cfg)
+{
+	struct guest_images images;
+	struct vm vm;
+	struct pl011 uart;
+	struct pl011_backend no_output = {0};
+	unsigned char *dtb = malloc(ARM64_DTB_MAX_SIZE);
+	char why[512];
+	int status = SVMM_EXIT_USAGE;
+
+	if (dtb == NULL) {
+		fprintf(stderr, "svmm: out of memory\n");
+		return SVMM_EXIT_ERROR;
+	}
+	if (guest_images_load(&images, cfg, why, sizeof(why)) < 0) {
+		fprintf(stderr, "svmm: %s\n", why);
+		free(dtb);
+		return SVMM_EXIT_USAGE;
+	}
+	vm_init(&vm, cfg->name, NULL);
+	/* The guest sees the same devices under every hypervisor; GICv3 is the KVM default. */
+	if (pl011_init(&uart, &vm, images.map.uart_base, images.map.uart_irq, &no_output, true) < 0)
+		snprintf(why, sizeof(why), "cannot describe the console UART");
+	else if (guest_images_build_dtb(&images, cfg, &vm, 3, "hvc", dtb, ARM64_DTB_MAX_SIZE, why,
+					sizeof(why)) == 0)
+		status = SVMM_EXIT_POWEROFF;
+	if (status != SVMM_EXIT_POWEROFF)
+		fprintf(stderr, "svmm: %s\n", why);
+	else
+		printf("%s: ok (%u vCPUs, %llu MiB, kernel %llu MiB)\n", cfg->name, cfg->cpus,
+		       (unsigned long long)(cfg->memory >> 20),
+		       (unsigned long long)(images.image.image_size >> 20));
+	guest_images_release(&images);
+	free(dtb);
+	return status;
+}
+
+static int run_subcommand(int argc, char **argv)
+{
+	bool is_validate = strcmp(argv[0], "validate") == 0;
+	struct vm_config cfg;
+	struct cli_settings settings;
+	struct config_error err = {{0}};
+	int status;
+
+	vm_config_init(&cfg);
+	switch (cli_parse_vm(argc, argv, is_validate, &cfg, &settings, &err)) {
+	case CLI_HELP_SHOWN:
+		vm_config_free(&cfg);
+		return SVMM_EXIT_POWEROFF;
+	case CLI_ERROR:
+		fprintf(stderr, "svmm: %s\n", err.message);
+		vm_config_free(&cfg);
+		return SVMM_EXIT_USAGE;
+	case CLI_OK:
+		break;
+	}
+	if (vm_config_validate(&cfg, &err) < 0) {
+		fprintf(stderr, "svmm: %s\n", err.message);
+		vm_config_free(&cfg);
+		return SVMM_EXIT_USAGE;
+	}
+	status = is_validate ? validate(&cfg) : run_vm(&cfg, &settings);
+	vm_config_free(&cfg);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	const char *command = argc > 1 ? argv[1] : NULL;
+
+	if (command == NULL || strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0 ||
+	    strcmp(command, "help") == 0) {
+		print_help();
+		return command == NULL ? SVMM_EXIT_USAGE : SVMM_EXIT_POWEROFF;
+	}
+	if (strcmp(command, "--version") == 0 || strcmp(command, "version") == 0) {
+		printf("svmm %s\n", SVMM_VERSION);
+		return SVMM_EXIT_POWEROFF;
+	}
+	if (strcmp(command, "run") == 0 || strcmp(command, "validate") == 0)
+		return run_subcommand(argc - 1, argv + 1);
+	fprintf(stderr, "svmm: unknown command \"%s\" (try svmm --help)\n", command);
+	return SVMM_EXIT_USAGE;
+}

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The life of one VM on a Linux host. The main thread runs the event loop
+ * (console input, signals, a console flush timer, and the vCPUs' "stopped"
+ * notice); the hypervisor backend runs the vCPUs on threads of its own.
+ * A guest reboot with --on-reboot restart tears the hypervisor VM down and
+ * boots a fresh one in the same process, with the same console.
+ */
+#include "cmd/run.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "cmd/exit_status.h"
+#include "cmd/guest_images.h"
+#include "core/errors.h"
+#include "dev/pl011.h"
+#include "host/linux/console.h"
+#include "host/linux/event_loop.h"
+#include "host/linux/log_stderr.h"
+#include "hyp/hyp.h"
+
+/* Output a guest leaves without a newline (a shell prompt) appears within this. */
+#define CONSOLE_FLUSH_PERIOD_MS 10
+#define WHY_LEN			512
+
+struct vmm {
+	const struct vm_config *cfg;
+	struct vm vm;
+	struct guest_images images;
+	void *ram;
+	struct pl011 uart;
+	struct console console;
+	pthread_mutex_t device_lock;
+	struct event_loop loop;
+	struct event_source stopped_source, signal_source, flush_source;
+	struct hyp_vm *hyp;
+	int stop_signal; /* signal that asked us to stop, or 0 */
+	bool quit_requested;
+	uint8_t dtb[ARM64_DTB_MAX_SIZE];
+};
+
+static void vmm_lock(void *ctx)
+{
+	pthread_mutex_lock(ctx);
+}
+
+static void vmm_unlock(void *ctx)
+{
+	pthread_mutex_unlock(ctx);
+}
+
+/* Called on a vCPU thread: wakes the event loop. */
+static void vmm_on_hyp_stop(void *ctx)
+{
+	struct vmm *vmm = ctx;
+	uint64_t one = 1;
+
+	if (write(vmm->stopped_source.fd, &one, sizeof(one)) < 0) {
+		/* The counter cannot overflow from a handful of writes; nothing to do. */
+	}
+}
+
+static void vmm_on_stopped(struct event_source *source, uint32_t events)
+{
+	struct vmm *vmm = source->ctx;
+
+	(void)events;
+	event_drain(source->fd);
+	event_loop_stop(&vmm->loop);
+}
+
+static void vmm_on_signal(struct event_source *source, uint32_t events)
+{
+	struct vmm *vmm = source->ctx;
+	struct signalfd_siginfo info;
+
+	(void)events;
+	if (read(source->fd, &info, sizeof(info)) != (ssize_t)sizeof(info))
+		return;
+	vmm->stop_signal = (int)info.ssi_signo;
+	if (vmm->hyp != NULL)
+		hyp_vm_request_stop(vmm->hyp);
+	event_loop_stop(&vmm->loop);
+}
+
+static void vmm_on_flush_tick(struct event_source *source, uint32_t events)
+{
+	struct vmm *vmm = source->ctx;
+
+	(void)events;
+	event_drain(source->fd);
+	pthread_mutex_lock(&vmm->device_lock);
+	pl011_flush(&vmm->uart);
+	console_retry_input(&vmm->console);
+	pthread_mutex_unlock(&vmm->device_lock);
+}
+
+/* Called with console input; the device lock keeps vCPU threads out meanwhile. */
+static size_t vmm_deliver_input(void *ctx, const uint8_t *data, size_t len)
+{
+	struct vmm *vmm = ctx;
+	size_t taken;
+
+	pthread_mutex_lock(&vmm->device_lock);
+	taken = pl011_receive(&vmm->uart, data, len);
+	pthread_mutex_unlock(&vmm->device_lock);
+	return taken;
+}
+
+static void vmm_on_quit(void *ctx)
+{
+	struct vmm *vmm = ctx;
+
+	vmm->quit_requested = true;
+	if (vmm->hyp != NULL)
+		hyp_vm_request_stop(vmm->hyp);
+	event_loop_stop(&vmm->loop);
+}
+
+static int vmm_setup_events(struct vmm *vmm, char *why)
+{
+	sigset_t stop_signals;
+
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGHUP);
+	/* Blocked before any vCPU thread exists, so every thread inherits the mask and
+	 * the signals arrive only through the signalfd. */
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+	vmm->signal_source =
+	    (struct event_source){.fd = signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK),
+				  .on_event = vmm_on_signal,
+				  .ctx = vmm};
+	vmm->stopped_source = (struct event_source){
+	    .fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), .on_event = vmm_on_stopped, .ctx = vmm};
+	vmm->flush_source = (struct event_source){.on_event = vmm_on_flush_tick, .ctx = vmm};
+	if (vmm->signal_source.fd < 0 || vmm->stopped_source.fd < 0 ||
+	    event_timer_init(&vmm->flush_source, CONSOLE_FLUSH_PERIOD_MS) < 0 ||
+	    event_loop_init(&vmm->loop) < 0 ||
+	    event_loop_add(&vmm->loop, &vmm->signal_source) < 0 ||
+	    event_loop_add(&vmm->loop, &vmm->stopped_source) < 0 ||
+	    event_loop_add(&vmm->loop, &vmm->flush_source) < 0) {
+		snprintf(why, WHY_LEN, "cannot set up the event loop: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int vmm_setup_vm(struct vmm *vmm, const struct cli_settings *settings, char *why)
+{
+	const struct vm_config *cfg = vmm->cfg;
+	const struct arm64_guest_map *map = &vmm->images.map;
+	struct log_sink log = log_stderr_sink(settings->log_level);
+	struct pl011_backend uart_backend = {.write = console_write, .ctx = &vmm->console};
+	int err;
+
+	vm_init(&vmm->vm, cfg->name, &log);
+	/* Reserved, not committed: the host gives pages only as the guest touches them. */
+	vmm->ram = mmap(NULL, cfg->memory, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vmm->ram == MAP_FAILED) {
+		vmm->ram = NULL;
+		snprintf(why, WHY_LEN, "cannot reserve %llu MiB of guest memory: %s",
+			 (unsigned long long)(cfg->memory >> 20), strerror(errno));
+		return -errno;
+	}
+	madvise(vmm->ram, cfg->memory, MADV_HUGEPAGE);
+	err = guest_mem_add(&vmm->vm.mem, map->ram_base, cfg->memory, vmm->ram);
+	if (err == 0)
+		err = pl011_init(&vmm->uart, &vmm->vm, map->uart_base, map->uart_irq, &uart_backend,
+				 true);
+	if (err < 0) {
+		snprintf(why, WHY_LEN, "cannot set up the VM: %s", svmm_strerror(err));
+		return err;
+	}
+	err = console_open(&vmm->console, cfg->console, cfg->console_path, why, WHY_LEN);
+	if (err == 0)
+		err =
+		    console_attach(&vmm->console, &vmm->loop, vmm_deliver_input, vmm_on_quit, vmm);
+	return err;
+}
+
+/* Creates the hypervisor VM, loads the images and starts the vCPUs. */
+static int vmm_boot(struct vmm *vmm, char *why)
+{
+	const struct arm64_guest_map *map = &vmm->images.map;
+	const struct arm64_boot_plan *plan = &vmm->images.plan;
+	struct hyp_vm_params params = {
+	    .vm = &vmm->vm,
+	    .cpus = vmm->cfg->cpus,
+	    .ram_gpa = map->ram_base,
+	    .ram_size = vmm->cfg->memory,
+	    .ram = vmm->ram,
+	    .gic_dist_base = map->gic_dist_base,
+	    .gic_cpu_base = map->gic_cpu_base,
+	    .gic_redist_base = map->gic_redist_base,
+	    .irq_lines = 64,
+	    .device_lock = {.acquire = vmm_lock, .release = vmm_unlock, .ctx = &vmm->device_lock},
+	    .on_stop = vmm_on_hyp_stop,
+	    .on_stop_ctx = vmm,
+	};
+	struct hyp_vm_platform platform;
+	int err = hyp_vm_create(&vmm->hyp, &params, &platform, why, WHY_LEN);
+
+	if (err < 0)
+		return err;
+	err =
+	    guest_images_build_dtb(&vmm->images, vmm->cfg, &vmm->vm, platform.gic_version,
+				   platform.psci_method, vmm->dtb, sizeof(vmm->dtb), why, WHY_LEN);
+	if (err < 0)
+		return err;
+	err = arm64_boot_load(&vmm->vm.mem, plan, vmm->images.kernel.data, vmm->images.kernel.size,
+			      vmm->images.initrd.data, vmm->dtb, sizeof(vmm->dtb));
+	if (err < 0) {
+		snprintf(why, WHY_LEN, "cannot load the guest images: %s", svmm_strerror(err));
+		return err;
+	}
+	err = hyp_vm_start(vmm->hyp, plan->kernel_gpa, plan->dtb_gpa);
+	if (err < 0)
+		snprintf(why, WHY_LEN, "cannot start the vCPUs: %s", strerror(-err));
+	return err;
+}
+
+/* Puts the VM back to power-on state before a reboot in place. */
+static void vmm_reset(struct vmm *vmm)
+{
+	hyp_vm_destroy(vmm->hyp);
+	vmm->hyp = NULL;
+	pl011_reset(&vmm->uart);
+	/* Private anonymous pages read as zero again after this: fresh RAM, no copy. */
+	madvise(vmm->ram, vmm->cfg->memory, MADV_DONTNEED);
+}
+
+/* Runs the VM until it stops for good; returns the exit status. */
+static int vmm_serve(struct vmm *vmm, char *why)
+{
+	for (;;) {
+		enum hyp_stop_reason reason = HYP_STOP_REQUESTED;
+		int err = vmm_boot(vmm, why);
+
+		if (err < 0)
+			return err == -SVMM_ENOTSUP ? SVMM_EXIT_USAGE : SVMM_EXIT_ERROR;
+		vmm->loop.stop = false;
+		err = event_loop_run(&vmm->loop);
+		if (err < 0) {
+			snprintf(why, WHY_LEN, "event loop failed: %s", strerror(-err));
+			return SVMM_EXIT_ERROR;
+		}
+		hyp_vm_stop_reason(vmm->hyp, &reason);
+		if (vmm->stop_signal != 0)
+			return SVMM_EXIT_SIGNAL_BASE + vmm->stop_signal;
+		switch (reason) {
+		case HYP_STOP_POWEROFF:
+			return SVMM_EXIT_POWEROFF;
+		case HYP_STOP_RESET:
+			if (vmm->cfg->on_reboot == ON_REBOOT_EXIT)
+				return SVMM_EXIT_GUEST_RESET;
+			log_message(&vmm->vm.log, LOG_INFO, "guest rebooted: restarting it");
+			vmm_reset(vmm);
+			continue;
+		case HYP_STOP_CRASH:
+			snprintf(why, WHY_LEN, "the guest reported a crash");
+			return SVMM_EXIT_GUEST_CRASH;
+		case HYP_STOP_REQUESTED:
+			return vmm->quit_requested ? SVMM_EXIT_POWEROFF : SVMM_EXIT_ERROR;
+		case HYP_STOP_ERROR:
+			snprintf(why, WHY_LEN, "the VM stopped on a hypervisor error");
+			return SVMM_EXIT_ERROR;
+		}
+	}
+}
+
+static void vmm_teardown(struct vmm *vmm)
+{
+	hyp_vm_destroy(vmm->hyp);
+	vmm->hyp = NULL;
+	pl011_flush(&vmm->uart);
+	console_close(&vmm->console);
+	event_loop_fini(&vmm->loop);
+	if (vmm->signal_source.fd >= 0)
+		close(vmm->signal_source.fd);
+	if (vmm->stopped_source.fd >= 0)
+		close(vmm->stopped_source.fd);
+	if (vmm->flush_source.fd >= 0)
+		close(vmm->flush_source.fd);
+	if (vmm->ram != NULL)
+		munmap(vmm->ram, vmm->cfg->memory);
+	guest_images_release(&vmm->images);
+	pthread_mutex_destroy(&vmm->device_lock);
+}
+
+int run_vm(const struct vm_config *cfg, const struct cli_settings *settings)
+{
+	struct vmm *vmm = calloc(1, sizeof(*vmm));
+	char why[WHY_LEN] = "";
+	int status;
+
+	if (vmm == NULL) {
+		fprintf(stderr, "svmm: out of memory\n");
+		return SVMM_EXIT_ERROR;
+	}
+	vmm->cfg = cfg;
+	vmm->signal_source.fd = vmm->stopped_source.fd = vmm->flush_source.fd = -1;
+	vmm->loop.epoll_fd = -1;
+	pthread_mutex_init(&vmm->device_lock, NULL);
+	if (guest_images_load(&vmm->images, cfg, why, sizeof(why)) < 0)
+		status = SVMM_EXIT_USAGE;
+	else if (vmm_setup_events(vmm, why) < 0 || vmm_setup_vm(vmm, settings, why) < 0)
+		status = SVMM_EXIT_ERROR;
+	else
+		status = vmm_serve(vmm, why);
+	vmm_teardown(vmm);
+	free(vmm);
+	if (why[0] != '\0' && status != SVMM_EXIT_POWEROFF)
+		fprintf(stderr, "svmm: %s\n", why);
+	return status;
+}

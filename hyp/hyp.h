@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The hypervisor backend interface. One implementation per hypervisor
+ * (hyp/kvm today, hyp/sel4 next); the rest of svmm creates, starts and stops
+ * VMs only through these calls.
+ *
+ * A backend runs the guest's vCPUs, turns each MMIO exit into a struct
+ * access for bus_dispatch() on the VM's bus (taking the device lock around
+ * it), and attaches the guest's interrupt controller to vm->irq_chip.
+ */
+#ifndef SVMM_HYP_HYP_H
+#define SVMM_HYP_HYP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/vm.h"
+
+struct hyp_vm;
+
+/* Why a VM stopped running. */
+enum hyp_stop_reason {
+	HYP_STOP_POWEROFF,  /* the guest powered off */
+	HYP_STOP_RESET,	    /* the guest asked for a reset (reboot) */
+	HYP_STOP_CRASH,	    /* the guest reported a crash (e.g. panic via PSCI) */
+	HYP_STOP_REQUESTED, /* hyp_vm_request_stop() was called */
+	HYP_STOP_ERROR,	    /* the hypervisor failed; see the log */
+};
+
+/*
+ * Serialises device emulation between vCPU threads and the host's I/O
+ * (console input, flush timers). Optional: a single-threaded host leaves
+ * it empty.
+ */
+struct hyp_device_lock {
+	void (*acquire)(void *ctx);
+	void (*release)(void *ctx);
+	void *ctx;
+};
+
+/* What the stop notifier is told; called from a vCPU thread. */
+typedef void (*hyp_stop_notify_fn)(void *ctx);
+
+struct hyp_vm_params {
+	struct vm *vm;
+	unsigned cpus;
+	uint64_t ram_gpa;
+	uint64_t ram_size;
+	void *ram; /* host mapping of guest RAM */
+	/* aarch64 guest-physical addresses of the interrupt controller. */
+	uint64_t gic_dist_base, gic_cpu_base, gic_redist_base;
+	unsigned irq_lines; /* how many device interrupt lines the guest needs */
+	struct hyp_device_lock device_lock;
+	hyp_stop_notify_fn on_stop; /* the VM stopped or wants to stop */
+	void *on_stop_ctx;
+};
+
+/* Facts about the VM the backend made, which the guest's boot description needs. */
+struct hyp_vm_platform {
+	unsigned gic_version;	 /* aarch64: 2 or 3 */
+	const char *psci_method; /* "hvc" or "smc" */
+};
+
+/*
+ * Creates the VM with its vCPUs, memory and interrupt controller, ready to
+ * start. On failure returns a negative error and a one-line reason in
+ * `why` (at least 256 bytes).
+ */
+int hyp_vm_create(struct hyp_vm **out, const struct hyp_vm_params *params,
+		  struct hyp_vm_platform *platform, char *why, unsigned why_len);
+
+/* Starts all vCPUs; the boot vCPU enters at `entry` with `boot_arg` in its first argument register.
+ */
+int hyp_vm_start(struct hyp_vm *hyp, uint64_t entry, uint64_t boot_arg);
+
+/* Asks every vCPU to stop; safe from any thread. */
+void hyp_vm_request_stop(struct hyp_vm *hyp);
+
+/* Whether a stop is pending and, if so, why (the first reason wins). */
+bool hyp_vm_stop_reason(struct hyp_vm *hyp, enum hyp_stop_reason *reason);
+
+/* Stops and joins the vCPUs, then releases everything. */
+void hyp_vm_destroy(struct hyp_vm *hyp);
+
+#endif
