@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Runs svmm against real Linux guests, nested: QEMU emulates an arm64 host at EL2
+# (so it has /dev/kvm), whose initramfs runs the scenarios (scenarios.sh) or the
+# interactive demo. The host's own /dev/kvm is x86 and can't run arm64 guests.
+#
+# Usage: tests/lab/run.sh [--svmm PATH] [--demo] [scenario...]
+#   --svmm PATH  static aarch64 svmm binary (default build/aarch64/svmm)
+#   --demo       interactive: the guest's shell on this terminal (QEMU: Ctrl-A x quits)
+#   scenario...  run only these (default: all; see LAB_SCENARIOS in scenarios.sh)
+# Env: SVMM_LAB_CACHE (downloads), SVMM_LAB_BUILD (default build/lab),
+#      LAB_TIMEOUT (seconds for the whole outer run, default 900),
+#      LAB_SMOKE=1 (lab self-test lab_smoke; works without an svmm binary).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+svmm=$root/build/aarch64/svmm
+demo=0
+scenarios=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--svmm) svmm=${2:?--svmm needs a path}; shift 2 ;;
+	--demo) demo=1; shift ;;
+	-h | --help) sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+	*) scenarios+=("$1"); shift ;;
+	esac
+done
+
+build=${SVMM_LAB_BUILD:-build/lab}
+case $build in /*) ;; *) build=$root/$build ;; esac
+log=$build/console.log
+smoke=${LAB_SMOKE:-0}
+
+if [ -e "$svmm" ]; then
+	# The lab has no libc and is arm64: catch a wrong binary before a long boot.
+	[ "$(od -An -tx1 -j18 -N2 "$svmm" | tr -d ' ')" = b700 ] ||
+		{ echo "run.sh: $svmm is not an aarch64 ELF binary" >&2; exit 1; }
+	if command -v readelf >/dev/null && readelf -l "$svmm" | grep -q 'INTERP'; then
+		echo "run.sh: $svmm is dynamically linked; the lab has no libc: link it -static" >&2
+		exit 1
+	fi
+elif [ "$smoke" = 1 ] && [ "$demo" = 0 ]; then
+	echo "lab: no svmm at $svmm: smoke run only"
+else
+	echo "run.sh: no svmm binary at $svmm (build it, pass --svmm, or LAB_SMOKE=1)" >&2
+	exit 1
+fi
+
+"$here/fetch.sh"
+cache=${SVMM_LAB_CACHE:-$HOME/.cache/svmm-lab}
+
+echo "lab: building initramfs images in $build"
+mkdir -p "$build"
+"$here/guest-rootfs.sh" "$build/rootfs.cpio.gz"
+stage=$build/outer
+rm -rf "$stage"
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,guest}
+cp "$cache/busybox" "$stage/bin/busybox"
+cp "$here/outer-init.sh" "$stage/init"
+cp "$here/scenarios.sh" "$stage/scenarios.sh"
+cp "$cache/Image" "$build/rootfs.cpio.gz" "$stage/guest/"
+[ ! -e "$svmm" ] || cp "$svmm" "$stage/svmm"
+chmod 755 "$stage/bin/busybox" "$stage/init"
+# Uncompressed on purpose: QEMU copies it straight into RAM, whereas gunzip of
+# ~35 MB costs ~0.5 s of emulated CPU time at every boot.
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$build/outer.cpio"
+rm -rf "$stage"
+
+only=$(IFS=,; echo "${scenarios[*]}")
+[ "$smoke" != 1 ] || only=lab_smoke${only:+,$only}
+mode="test"
+[ "$demo" = 0 ] || mode=demo
+append="console=ttyAMA0 quiet rdinit=/init lab.mode=$mode${only:+ lab.only=$only}"
+# virtualization=on: EL2, so the outer kernel brings up KVM. cortex-a72 is 3-4x
+# faster to emulate than -cpu max. -nic none: the default NIC needs an option ROM
+# (efi-virtio.rom) that Debian's qemu-system-arm doesn't ship without ipxe-qemu.
+# shellcheck disable=SC2054 # the commas are QEMU option syntax
+qemu=(qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3 -cpu cortex-a72
+      -smp 1 -m 2G -nic none -no-reboot
+      -kernel "$cache/Image" -initrd "$build/outer.cpio" -append "$append")
+
+if [ "$demo" = 1 ]; then
+	echo "lab: demo: QEMU owns this terminal now (Ctrl-A x quits)"
+	exec "${qemu[@]}" -nographic
+fi
+
+timeout=${LAB_TIMEOUT:-900}
+echo "lab: booting the lab (${only:-all scenarios}; timeout ${timeout}s; log $log)"
+start=$(date +%s)
+set +e
+# Stream the console live (minus the \r of the tty) and keep it all in the log.
+timeout -k 10 "$timeout" "${qemu[@]}" -display none -monitor none -serial stdio </dev/null |
+	tee "$log" | while IFS= read -r line || [ -n "$line" ]; do echo "${line%$'\r'}"; done
+qemu_rc=${PIPESTATUS[0]}
+set -e
+echo "lab: outer QEMU finished in $(($(date +%s) - start)) s (status $qemu_rc)"
+
+results=$(tr -d '\r' <"$log" | grep '^LAB-RESULT ' || true)
+passed=$(grep -c ' PASS$' <<<"$results" || true)
+failed=$(grep -c ' FAIL' <<<"$results" || true)
+echo "---"
+[ -z "$results" ] || echo "$results"
+echo "lab: $passed passed, $failed failed"
+if ! grep -q '^LAB-SCENARIOS-DONE' <(tr -d '\r' <"$log"); then
+	echo "lab: LAB-SCENARIOS-DONE missing (timeout or crash?); last 30 console lines:"
+	tail -n 30 "$log" | tr -d '\r'
+	exit 1
+fi
+[ "$failed" = 0 ] || exit 1
