@@ -2,7 +2,7 @@
 #
 # make                  svmm for this machine          -> build/<host isa>/svmm
 # make ARCH=aarch64     static aarch64 svmm (cross)    -> build/aarch64/svmm
-# make check            every test: format, freestanding, unit, lab
+# make check            every test: format, freestanding, unit, host CLI, lab
 # make demo             boots a Linux guest under svmm in the emulated arm64 lab
 #
 # Dependencies come from Debian only: scripts/install-deps.sh installs them,
@@ -81,6 +81,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsvmm.a
 check-unit: $(UNIT_BINS)
 	@bash tests/run-unit.sh $(UNIT_BINS)
 
+# Command-line behaviour that needs no guest (errors, validate, terminal restore).
+check-host: $(BUILD)/svmm
+	@python3 tests/host/test_cli.py $(BUILD)/svmm
+
 check-format:
 	@bash scripts/check-format.sh
 
@@ -93,7 +97,7 @@ check-lab:
 	$(MAKE) ARCH=aarch64
 	bash tests/lab/run.sh --svmm build/aarch64/svmm
 
-check: check-format check-freestanding check-unit check-lab
+check: check-format check-freestanding check-unit check-host check-lab
 
 demo:
 	$(MAKE) ARCH=aarch64
@@ -106,6 +110,6 @@ bench:
 clean:
 	rm -rf build/$(HOST_ARCH) build/aarch64
 
-.PHONY: all check check-unit check-format check-freestanding check-lab demo bench clean
+.PHONY: all check check-unit check-host check-format check-freestanding check-lab demo bench clean
 
 -include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)

@@ -7,7 +7,7 @@ set -euo pipefail
 
 host_pkgs=(build-essential pkg-config clang clang-format libfdt-dev libjson-c-dev
            libcmocka-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-           qemu-system-arm cpio gzip xz-utils python3)
+           qemu-system-arm cpio gzip xz-utils python3 device-tree-compiler)
 
 missing=()
 for pkg in "${host_pkgs[@]}"; do

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Command-line behaviour of svmm that needs no guest: runs on any host.
+
+Checks the one-line errors, exit statuses, `svmm validate` with the device
+tree it writes, the refusal on a host whose ISA svmm cannot run guests on,
+and that the terminal is restored when `svmm run` fails after entering raw
+mode. Usage: test_cli.py SVMM_BINARY
+"""
+import json
+import os
+import platform
+import pty
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+
+SVMM = os.path.abspath(sys.argv[1])
+WORK = tempfile.mkdtemp(prefix="svmm-host-test-")
+RESULTS = {"passed": 0, "failed": 0}
+
+
+def fake_image(path, image_size=4 << 20, length=4096):
+    """A minimal arm64 Image: a valid header and padding, enough for svmm's checks."""
+    header = struct.pack("<IIQQQQQQI I", 0, 0, 0, image_size, 0b1010, 0, 0, 0, 0x644D5241, 0)
+    with open(path, "wb") as f:
+        f.write(header + bytes(length - len(header)))
+    return path
+
+
+KERNEL = fake_image(os.path.join(WORK, "Image"))
+BIG_KERNEL = fake_image(os.path.join(WORK, "BigImage"), image_size=64 << 20)
+
+
+def svmm(*args):
+    return subprocess.run([SVMM, *args], capture_output=True, text=True, timeout=30)
+
+
+def check(name, condition, detail=""):
+    if condition:
+        RESULTS["passed"] += 1
+    else:
+        RESULTS["failed"] += 1
+        print(f"FAIL {name}: {detail}")
+
+
+def one_error_line(name, result, *needles, status=2):
+    lines = result.stderr.splitlines()
+    ok = (result.returncode == status and len(lines) == 1 and lines[0].startswith("svmm: ")
+          and all(n in lines[0] for n in needles))
+    check(name, ok, f"status {result.returncode}, stderr {result.stderr!r}")
+
+
+def test_version_and_help():
+    r = svmm("--version")
+    check("version", r.returncode == 0 and r.stdout.startswith("svmm "), repr(r.stdout))
+    r = svmm("--help")
+    check("help", r.returncode == 0 and "svmm run" in r.stdout, repr(r.stdout))
+    r = svmm("run", "--help")
+    check("run help", r.returncode == 0 and "--on-reboot" in r.stdout, repr(r.stdout))
+    check("no command", svmm().returncode == 2)
+
+
+def test_bad_inputs():
+    one_error_line("unknown option", svmm("run", "--frobnicate"), "--frobnicate")
+    one_error_line("unknown command", svmm("frobnicate"), "frobnicate")
+    one_error_line("missing value", svmm("run", "--kernel"), "--kernel")
+    one_error_line("no kernel", svmm("run"), "no kernel given")
+    one_error_line("missing kernel", svmm("run", "--kernel", "/nonexistent"),
+                   "/nonexistent", "No such file")
+    zeros = os.path.join(WORK, "zeros")
+    with open(zeros, "wb") as f:
+        f.write(bytes(4096))
+    one_error_line("corrupt image", svmm("validate", "--kernel", zeros), "ARM\\x64 magic")
+    gz = os.path.join(WORK, "Image.gz")
+    with open(gz, "wb") as f:
+        f.write(b"\x1f\x8b\x08" + bytes(200))
+    one_error_line("gzip image", svmm("validate", "--kernel", gz), "gzip")
+    one_error_line("memory too small",
+                   svmm("validate", "--kernel", BIG_KERNEL, "--memory", "16M"),
+                   "too small", "--memory")
+    one_error_line("bad memory", svmm("run", "--kernel", KERNEL, "--memory", "lots"),
+                   "--memory", "expected a size")
+    one_error_line("bad cpus", svmm("run", "--kernel", KERNEL, "--cpus", "0"),
+                   "--cpus", "from 1 to")
+    one_error_line("bad on-reboot", svmm("run", "--kernel", KERNEL, "--on-reboot", "maybe"),
+                   "--on-reboot")
+    bad_json = os.path.join(WORK, "bad.json")
+    with open(bad_json, "w") as f:
+        f.write('{"cpus": ')
+    one_error_line("invalid json", svmm("validate", bad_json), "bad.json", "invalid JSON")
+    typo = os.path.join(WORK, "typo.json")
+    with open(typo, "w") as f:
+        json.dump({"kernel": KERNEL, "cpu": 2}, f)
+    one_error_line("unknown field", svmm("validate", typo), 'unknown field "cpu"')
+
+
+def fdtget(dtb, node, prop, kind="s"):
+    r = subprocess.run(["fdtget", "-t", kind, dtb, node, prop], capture_output=True, text=True)
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def test_validate_writes_device_tree():
+    vm = os.path.join(WORK, "vm.json")
+    with open(vm, "w") as f:
+        json.dump({"kernel": "Image", "cmdline": "console=ttyAMA0 from-file", "cpus": 1,
+                   "memory": "256M"}, f)
+    dtb = os.path.join(WORK, "vm.dtb")
+    r = svmm("validate", vm, "--cpus", "3", "--dtb-out", dtb)
+    check("validate ok", r.returncode == 0 and "ok" in r.stdout, repr(r.stderr))
+    check("dtb bootargs", fdtget(dtb, "/chosen", "bootargs") == "console=ttyAMA0 from-file")
+    cpus = subprocess.run(["fdtget", "-l", dtb, "/cpus"], capture_output=True, text=True)
+    check("flag overrides file (cpus)", cpus.stdout.split() == ["cpu@0", "cpu@1", "cpu@2"],
+          repr(cpus.stdout))
+    check("dtb memory", fdtget(dtb, "/memory@40000000", "reg", "x") == "0 40000000 0 10000000",
+          fdtget(dtb, "/memory@40000000", "reg", "x"))
+    check("dtb console", fdtget(dtb, "/chosen", "stdout-path") == "/pl011@9000000")
+
+
+def test_refusal_on_unsupported_host():
+    if platform.machine() == "aarch64":
+        return
+    r = svmm("run", "--kernel", KERNEL, "--memory", "64M")
+    one_error_line("unsupported host", r, platform.machine(), "make demo")
+
+
+def test_terminal_restored_after_failure():
+    """svmm puts a terminal stdin in raw mode; a failed run must put it back."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(SVMM, [SVMM, "run", "--kernel", KERNEL, "--memory", "64M"])
+    before = termios.tcgetattr(fd)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    after = termios.tcgetattr(fd)
+    os.close(fd)
+    check("terminal restored", before == after, f"{before} != {after}")
+    if platform.machine() != "aarch64":
+        check("pty run refused", os.waitstatus_to_exitcode(status) == 2, repr(output))
+
+
+for test in [test_version_and_help, test_bad_inputs, test_validate_writes_device_tree,
+             test_refusal_on_unsupported_host, test_terminal_restored_after_failure]:
+    test()
+print(f"host: {RESULTS['passed']} passed, {RESULTS['failed']} failed")
+sys.exit(1 if RESULTS["failed"] else 0)
