@@ -35,7 +35,8 @@ endif
 CORE_SRCS := $(filter-out core/string.c,$(wildcard core/*.c))
 ARCH_SRCS := $(wildcard arch/aarch64/*.c)
 DEV_SRCS := $(wildcard dev/*.c)
-FREESTANDING_SRCS := $(CORE_SRCS) $(ARCH_SRCS) $(DEV_SRCS)
+VIRTIO_SRCS := $(wildcard virtio/*.c)
+FREESTANDING_SRCS := $(CORE_SRCS) $(ARCH_SRCS) $(DEV_SRCS) $(VIRTIO_SRCS)
 CONFIG_SRCS := $(wildcard config/*.c)
 HOST_SRCS := $(wildcard host/linux/*.c)
 # The KVM backend's ISA half: aarch64 hosts run aarch64 guests; any other
@@ -88,7 +89,7 @@ check-host: $(BUILD)/svmm
 check-format:
 	@bash scripts/check-format.sh
 
-# core/ arch/ dev/ cross-compiled for aarch64 without libc: proves they carry
+# core/ arch/ dev/ virtio/ cross-compiled for aarch64 without libc: proves they carry
 # no libc or Linux dependency.
 check-freestanding:
 	@bash scripts/check-freestanding.sh $(FREESTANDING_SRCS)

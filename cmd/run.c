@@ -98,10 +98,10 @@ static void vmm_on_flush_tick(struct event_source *source, uint32_t events)
 
 	(void)events;
 	event_drain(source->fd);
-	pthread_mutex_lock(&vmm->device_lock);
+	vm_lock_devices(&vmm->vm);
 	pl011_flush(&vmm->uart);
 	console_retry_input(&vmm->console);
-	pthread_mutex_unlock(&vmm->device_lock);
+	vm_unlock_devices(&vmm->vm);
 }
 
 /* Called with console input; the device lock keeps vCPU threads out meanwhile. */
@@ -110,9 +110,9 @@ static size_t vmm_deliver_input(void *ctx, const uint8_t *data, size_t len)
 	struct vmm *vmm = ctx;
 	size_t taken;
 
-	pthread_mutex_lock(&vmm->device_lock);
+	vm_lock_devices(&vmm->vm);
 	taken = pl011_receive(&vmm->uart, data, len);
-	pthread_mutex_unlock(&vmm->device_lock);
+	vm_unlock_devices(&vmm->vm);
 	return taken;
 }
 
@@ -165,6 +165,8 @@ static int vmm_setup_vm(struct vmm *vmm, const struct cli_settings *settings, ch
 	int err;
 
 	vm_init(&vmm->vm, cfg->name, &log);
+	vmm->vm.device_lock =
+	    (struct vm_lock){.acquire = vmm_lock, .release = vmm_unlock, .ctx = &vmm->device_lock};
 	/* Reserved, not committed: the host gives pages only as the guest touches them. */
 	vmm->ram = mmap(NULL, cfg->memory, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -205,7 +207,6 @@ static int vmm_boot(struct vmm *vmm, char *why)
 	    .gic_cpu_base = map->gic_cpu_base,
 	    .gic_redist_base = map->gic_redist_base,
 	    .irq_lines = 64,
-	    .device_lock = {.acquire = vmm_lock, .release = vmm_unlock, .ctx = &vmm->device_lock},
 	    .on_stop = vmm_on_hyp_stop,
 	    .on_stop_ctx = vmm,
 	};

@@ -12,6 +12,18 @@ void vm_init(struct vm *vm, const char *name, const struct log_sink *log)
 		vm->log = *log;
 }
 
+void vm_lock_devices(struct vm *vm)
+{
+	if (vm->device_lock.acquire != NULL)
+		vm->device_lock.acquire(vm->device_lock.ctx);
+}
+
+void vm_unlock_devices(struct vm *vm)
+{
+	if (vm->device_lock.release != NULL)
+		vm->device_lock.release(vm->device_lock.ctx);
+}
+
 int vm_add_device(struct vm *vm, const struct vm_device *device)
 {
 	if (vm->device_count == VM_MAX_DEVICES)
@@ -25,4 +37,14 @@ int vm_irq_set(struct vm *vm, unsigned line, bool level)
 	if (vm->irq_chip.set_level == NULL)
 		return -SVMM_ENOSYS;
 	return vm->irq_chip.set_level(vm->irq_chip.ctx, line, level);
+}
+
+int vm_irq_pulse(struct vm *vm, unsigned line)
+{
+	int err;
+
+	if (vm->irq_chip.pulse != NULL)
+		return vm->irq_chip.pulse(vm->irq_chip.ctx, line);
+	err = vm_irq_set(vm, line, true);
+	return err < 0 ? err : vm_irq_set(vm, line, false);
 }

@@ -25,6 +25,20 @@
 /* How interrupt lines reach the guest; provided by the hypervisor backend. */
 struct vm_irq_chip {
 	int (*set_level)(void *ctx, unsigned line, bool level);
+	/* Optional: an edge on the line; without it, a pulse is raise-then-lower. */
+	int (*pulse)(void *ctx, unsigned line);
+	void *ctx;
+};
+
+/*
+ * Serialises device emulation between the threads that reach devices: vCPU
+ * threads (MMIO exits) and the host's I/O thread (backend completions,
+ * console input). Provided by the host; a single-threaded host leaves it
+ * empty and locking is then a no-op.
+ */
+struct vm_lock {
+	void (*acquire)(void *ctx);
+	void (*release)(void *ctx);
 	void *ctx;
 };
 
@@ -35,6 +49,8 @@ enum vm_device_flags {
 	VM_DEVICE_DMA_COHERENT = 1u << 1,
 	/* The guest's console: the boot description points stdout at it. */
 	VM_DEVICE_CONSOLE = 1u << 2,
+	/* The interrupt is edge-triggered (rising); level-high otherwise. */
+	VM_DEVICE_IRQ_EDGE = 1u << 3,
 };
 
 /*
@@ -57,6 +73,7 @@ struct vm {
 	struct guest_mem mem;
 	struct bus mmio;
 	struct vm_irq_chip irq_chip;
+	struct vm_lock device_lock;
 	struct log_sink log;
 	struct vm_device devices[VM_MAX_DEVICES];
 	unsigned device_count;
@@ -64,6 +81,10 @@ struct vm {
 
 /* Sets up an empty VM with the given log sink (which may be NULL). */
 void vm_init(struct vm *vm, const char *name, const struct log_sink *log);
+
+/* Take and release vm->device_lock (no-ops without one). */
+void vm_lock_devices(struct vm *vm);
+void vm_unlock_devices(struct vm *vm);
 
 /* Records a device description: 0 or -SVMM_ENOSPC. */
 int vm_add_device(struct vm *vm, const struct vm_device *device);
@@ -73,5 +94,8 @@ int vm_add_device(struct vm *vm, const struct vm_device *device);
  * backend has attached an interrupt controller.
  */
 int vm_irq_set(struct vm *vm, unsigned line, bool level);
+
+/* Sends one edge on an edge-triggered line. -SVMM_ENOSYS as above. */
+int vm_irq_pulse(struct vm *vm, unsigned line);
 
 #endif

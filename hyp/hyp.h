@@ -5,7 +5,7 @@
  * VMs only through these calls.
  *
  * A backend runs the guest's vCPUs, turns each MMIO exit into a struct
- * access for bus_dispatch() on the VM's bus (taking the device lock around
+ * access for bus_dispatch() on the VM's bus (holding vm->device_lock around
  * it), and attaches the guest's interrupt controller to vm->irq_chip.
  */
 #ifndef SVMM_HYP_HYP_H
@@ -27,17 +27,6 @@ enum hyp_stop_reason {
 	HYP_STOP_ERROR,	    /* the hypervisor failed; see the log */
 };
 
-/*
- * Serialises device emulation between vCPU threads and the host's I/O
- * (console input, flush timers). Optional: a single-threaded host leaves
- * it empty.
- */
-struct hyp_device_lock {
-	void (*acquire)(void *ctx);
-	void (*release)(void *ctx);
-	void *ctx;
-};
-
 /* What the stop notifier is told; called from a vCPU thread. */
 typedef void (*hyp_stop_notify_fn)(void *ctx);
 
@@ -49,8 +38,7 @@ struct hyp_vm_params {
 	void *ram; /* host mapping of guest RAM */
 	/* aarch64 guest-physical addresses of the interrupt controller. */
 	uint64_t gic_dist_base, gic_cpu_base, gic_redist_base;
-	unsigned irq_lines; /* how many device interrupt lines the guest needs */
-	struct hyp_device_lock device_lock;
+	unsigned irq_lines;	    /* how many device interrupt lines the guest needs */
 	hyp_stop_notify_fn on_stop; /* the VM stopped or wants to stop */
 	void *on_stop_ctx;
 };
@@ -78,6 +66,16 @@ void hyp_vm_request_stop(struct hyp_vm *hyp);
 
 /* Whether a stop is pending and, if so, why (the first reason wins). */
 bool hyp_vm_stop_reason(struct hyp_vm *hyp, enum hyp_stop_reason *reason);
+
+/*
+ * Optional fast path for a doorbell register (a virtio QueueNotify): returns
+ * a file descriptor (an eventfd) that becomes readable each time the guest
+ * writes `value`, `size` bytes wide, to `gpa`. Such writes then no longer
+ * reach bus_dispatch() and never stop the vCPU in user space. The backend
+ * owns the descriptor and closes it in hyp_vm_destroy(). -SVMM_ENOTSUP where
+ * the hypervisor has no such mechanism: the MMIO path keeps working.
+ */
+int hyp_vm_doorbell_fd(struct hyp_vm *hyp, uint64_t gpa, unsigned size, uint64_t value);
 
 /* Stops and joins the vCPUs, then releases everything. */
 void hyp_vm_destroy(struct hyp_vm *hyp);

@@ -15,6 +15,7 @@
 /* Interrupt specifier of the GIC binding: <type number flags>. */
 #define GIC_SPI		       0u
 #define GIC_PPI		       1u
+#define IRQ_TYPE_EDGE_RISING   1u
 #define IRQ_TYPE_LEVEL_HIGH    4u
 #define IRQ_TYPE_LEVEL_LOW     8u
 #define GIC_PPI_CPU_MASK_SHIFT 8
@@ -375,8 +376,9 @@ static void write_device(struct fdt_writer *w, const struct vm_device *dev)
 	prop_bytes(w, "compatible", dev->compatible, dev->compatible_len);
 	prop_reg(w, dev->base, dev->size, 0, 0, 1);
 	if (dev->irq_line >= 0) {
-		const uint32_t interrupts[3] = {GIC_SPI, (uint32_t)dev->irq_line,
-						IRQ_TYPE_LEVEL_HIGH};
+		const uint32_t interrupts[3] = {
+		    GIC_SPI, (uint32_t)dev->irq_line,
+		    (dev->flags & VM_DEVICE_IRQ_EDGE) ? IRQ_TYPE_EDGE_RISING : IRQ_TYPE_LEVEL_HIGH};
 
 		prop_cells(w, "interrupts", interrupts, 3);
 	}

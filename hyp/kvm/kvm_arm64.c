@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "core/errors.h"
 #include "hyp/kvm/kvm_internal.h"
@@ -159,4 +160,33 @@ int kvm_arch_irq_line(void *ctx, unsigned line, bool level)
 	if (line >= hyp->params.irq_lines)
 		return -SVMM_EINVAL;
 	return ioctl(hyp->vm_fd, KVM_IRQ_LINE, &irq) < 0 ? -errno : 0;
+}
+
+/*
+ * An edge through an irqfd: a write to an eventfd that KVM turns into an
+ * injection, cheaper than two KVM_IRQ_LINE calls. On arm64 the irqfd GSI is
+ * the SPI number counted from the first SPI (identity routing).
+ */
+int kvm_arch_irq_pulse(void *ctx, unsigned line)
+{
+	struct hyp_vm *hyp = ctx;
+	uint64_t one = 1;
+
+	if (line >= hyp->params.irq_lines)
+		return -SVMM_EINVAL;
+	if (hyp->irq_fds[line] < 0) {
+		int fd = kvm_vm_new_eventfd(hyp);
+		struct kvm_irqfd irqfd = {.gsi = line};
+
+		if (fd < 0)
+			return fd;
+		irqfd.fd = (uint32_t)fd;
+		if (ioctl(hyp->vm_fd, KVM_IRQFD, &irqfd) < 0) {
+			int err = kvm_arch_irq_line(hyp, line, true);
+
+			return err < 0 ? err : kvm_arch_irq_line(hyp, line, false);
+		}
+		hyp->irq_fds[line] = fd;
+	}
+	return write(hyp->irq_fds[line], &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
 }

@@ -16,6 +16,8 @@
 
 #include "hyp/hyp.h"
 
+#define KVM_MAX_OWNED_FDS 64
+
 struct kvm_vcpu {
 	struct hyp_vm *hyp;
 	unsigned index;
@@ -37,6 +39,10 @@ struct hyp_vm {
 	uint64_t entry;
 	uint64_t boot_arg;
 	struct log_ratelimit unhandled_mmio_log;
+	/* eventfds this VM owns: doorbells (ioeventfd) and interrupt lines (irqfd). */
+	int owned_fds[KVM_MAX_OWNED_FDS];
+	unsigned owned_fd_count;
+	int *irq_fds; /* per interrupt line, -1 until first pulsed */
 };
 
 /* Records why the VM stops (the first reason wins) and kicks every vCPU. */
@@ -55,5 +61,9 @@ int kvm_arch_create_irqchip(struct hyp_vm *hyp, struct hyp_vm_platform *platform
 			    unsigned why_len);
 int kvm_arch_set_boot_regs(struct kvm_vcpu *vcpu, uint64_t entry, uint64_t boot_arg);
 int kvm_arch_irq_line(void *hyp, unsigned line, bool level);
+int kvm_arch_irq_pulse(void *hyp, unsigned line);
+
+/* A new eventfd the VM closes at destroy; -errno. */
+int kvm_vm_new_eventfd(struct hyp_vm *hyp);
 
 #endif

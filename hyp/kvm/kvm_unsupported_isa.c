@@ -53,3 +53,10 @@ int kvm_arch_irq_line(void *hyp, unsigned line, bool level)
 	(void)level;
 	return -SVMM_ENOTSUP;
 }
+
+int kvm_arch_irq_pulse(void *hyp, unsigned line)
+{
+	(void)hyp;
+	(void)line;
+	return -SVMM_ENOTSUP;
+}

@@ -44,7 +44,6 @@ static void kvm_handle_mmio(struct kvm_vcpu *vcpu)
 {
 	struct hyp_vm *hyp = vcpu->hyp;
 	struct kvm_run *run = vcpu->run;
-	const struct hyp_device_lock *lock = &hyp->params.device_lock;
 	struct access acc = {
 	    .vcpu = vcpu->index,
 	    .gpa = run->mmio.phys_addr,
@@ -55,16 +54,14 @@ static void kvm_handle_mmio(struct kvm_vcpu *vcpu)
 
 	if (acc.is_write)
 		acc.value = mmio_data_get(run->mmio.data, run->mmio.len);
-	if (lock->acquire != NULL)
-		lock->acquire(lock->ctx);
+	vm_lock_devices(hyp->params.vm);
 	err = bus_dispatch(&hyp->params.vm->mmio, &acc);
 	if (err < 0)
 		log_limited(&hyp->params.vm->log, &hyp->unhandled_mmio_log, LOG_WARN,
 			    "vCPU %u: %u-byte %s at 0x%llx: %s (ignored)", vcpu->index,
 			    run->mmio.len, acc.is_write ? "write" : "read",
 			    (unsigned long long)acc.gpa, svmm_strerror(err));
-	if (lock->release != NULL)
-		lock->release(lock->ctx);
+	vm_unlock_devices(hyp->params.vm);
 	/* A read nobody answers returns zero, as an unclaimed bus read does on hardware. */
 	if (!acc.is_write)
 		mmio_data_put(run->mmio.data, run->mmio.len, err < 0 ? 0 : acc.value);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -122,6 +123,13 @@ int hyp_vm_create(struct hyp_vm **out, const struct hyp_vm_params *params,
 		return fail(why, why_len, -SVMM_ENOMEM, "out of memory");
 	hyp->params = *params;
 	hyp->kvm_fd = hyp->vm_fd = hyp->irqchip_fd = -1;
+	hyp->irq_fds = malloc(params->irq_lines * sizeof(*hyp->irq_fds));
+	if (hyp->irq_fds == NULL) {
+		free(hyp);
+		return fail(why, why_len, -SVMM_ENOMEM, "out of memory");
+	}
+	for (unsigned i = 0; i < params->irq_lines; i++)
+		hyp->irq_fds[i] = -1;
 	atomic_init(&hyp->stopping, false);
 	atomic_init(&hyp->stop_reason, HYP_STOP_REQUESTED);
 
@@ -137,7 +145,8 @@ int hyp_vm_create(struct hyp_vm **out, const struct hyp_vm_params *params,
 		hyp_vm_destroy(hyp);
 		return err;
 	}
-	params->vm->irq_chip = (struct vm_irq_chip){.set_level = kvm_arch_irq_line, .ctx = hyp};
+	params->vm->irq_chip = (struct vm_irq_chip){
+	    .set_level = kvm_arch_irq_line, .pulse = kvm_arch_irq_pulse, .ctx = hyp};
 	*out = hyp;
 	return 0;
 }
@@ -158,6 +167,37 @@ int hyp_vm_start(struct hyp_vm *hyp, uint64_t entry, uint64_t boot_arg)
 		}
 	}
 	return 0;
+}
+
+int kvm_vm_new_eventfd(struct hyp_vm *hyp)
+{
+	int fd;
+
+	if (hyp->owned_fd_count == KVM_MAX_OWNED_FDS)
+		return -SVMM_ENOSPC;
+	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	hyp->owned_fds[hyp->owned_fd_count++] = fd;
+	return fd;
+}
+
+int hyp_vm_doorbell_fd(struct hyp_vm *hyp, uint64_t gpa, unsigned size, uint64_t value)
+{
+	struct kvm_ioeventfd doorbell = {
+	    .datamatch = value,
+	    .addr = gpa,
+	    .len = size,
+	    .flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+	};
+	int fd = kvm_vm_new_eventfd(hyp);
+
+	if (fd < 0)
+		return fd;
+	doorbell.fd = fd;
+	if (ioctl(hyp->vm_fd, KVM_IOEVENTFD, &doorbell) < 0)
+		return -errno;
+	return fd;
 }
 
 void kvm_vm_stop(struct hyp_vm *hyp, enum hyp_stop_reason reason)
@@ -206,11 +246,15 @@ void hyp_vm_destroy(struct hyp_vm *hyp)
 	}
 	if (hyp->params.vm->irq_chip.ctx == hyp)
 		hyp->params.vm->irq_chip = (struct vm_irq_chip){0};
+	/* The VM goes first: closing its fd releases the ioeventfd and irqfd bindings. */
 	if (hyp->irqchip_fd >= 0)
 		close(hyp->irqchip_fd);
 	if (hyp->vm_fd >= 0)
 		close(hyp->vm_fd);
 	if (hyp->kvm_fd >= 0)
 		close(hyp->kvm_fd);
+	for (unsigned i = 0; i < hyp->owned_fd_count; i++)
+		close(hyp->owned_fds[i]);
+	free(hyp->irq_fds);
 	free(hyp);
 }
