@@ -16,6 +16,10 @@ enum cli_option_id {
 	OPT_ON_REBOOT,
 	OPT_CONSOLE,
 	OPT_DTB_OUT,
+	OPT_DISK,
+	OPT_NET,
+	OPT_RNG,
+	OPT_VSOCK,
 	OPT_HELP,
 };
 
@@ -58,9 +62,26 @@ static const char *cli_field_of(int id)
 		return "console";
 	case OPT_DTB_OUT:
 		return "dtb_out";
+	case OPT_DISK:
+		return "disk";
+	case OPT_NET:
+		return "net";
+	case OPT_RNG:
+		return "rng";
+	case OPT_VSOCK:
+		return "vsock";
 	default:
 		return NULL;
 	}
+}
+
+static const char *cli_option_name(int id)
+{
+	for (const struct option *option = cli_options; option->name != NULL; option++) {
+		if (option->val == id)
+			return option->name;
+	}
+	return "?";
 }
 
 void cli_print_usage(const char *command)
@@ -76,7 +97,13 @@ void cli_print_usage(const char *command)
 	       "  --name NAME            VM name, used in messages (default svmm)\n"
 	       "  --on-reboot ACTION     restart: reboot in place (default); exit: exit with "
 	       "status 3\n"
-	       "  --console BACKEND      stdio (default), pty, or socket:PATH\n"
+	       "  --console [virtio,]BACKEND  guest console on the PL011 (default) or virtio\n"
+	       "                         (hvc0); BACKEND: stdio (default), pty, socket:PATH\n"
+	       "  --disk PATH[,readonly][,direct][,serial=ID]  virtio-blk disk (repeatable)\n"
+	       "  --net user[,mac=MAC][,forward=tcp:HOST:GUEST] | tap=NAME[,mac=MAC]\n"
+	       "                         virtio-net interface (repeatable)\n"
+	       "  --rng                  virtio entropy device fed by the host's getrandom\n"
+	       "  --vsock cid=N,socket=PATH  virtio-vsock; host programs connect to PATH\n"
 	       "  --dtb-out FILE         also write the generated device tree to FILE\n"
 	       "  -v, --verbose          log more; -q, --quiet: errors only\n"
 	       "  --help                 this text\n",
@@ -101,6 +128,7 @@ enum cli_result cli_parse_vm(int argc, char **argv, bool positional_config, stru
 			     struct cli_settings *settings, struct config_error *err)
 {
 	const char *config_path = NULL;
+	bool disks_from_cli = false, nets_from_cli = false;
 	int id;
 
 	settings->log_level = LOG_WARN;
@@ -148,8 +176,17 @@ enum cli_result cli_parse_vm(int argc, char **argv, bool positional_config, stru
 
 		if (field == NULL)
 			continue;
-		snprintf(origin, sizeof(origin), "--%s", cli_options[id - OPT_CONFIG].name);
-		if (vm_config_set(cfg, field, optarg, origin, NULL, err) < 0)
+		/* Lists given as flags replace the file's list rather than extend it. */
+		if (id == OPT_DISK && !disks_from_cli) {
+			vm_config_clear_list(cfg, field);
+			disks_from_cli = true;
+		} else if (id == OPT_NET && !nets_from_cli) {
+			vm_config_clear_list(cfg, field);
+			nets_from_cli = true;
+		}
+		snprintf(origin, sizeof(origin), "--%s", cli_option_name(id));
+		if (vm_config_set(cfg, field, id == OPT_RNG ? "true" : optarg, origin, NULL, err) <
+		    0)
 			return CLI_ERROR;
 	}
 	return CLI_OK;

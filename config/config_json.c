@@ -118,18 +118,54 @@ static int description_dir(const char *path, char **dir, struct config_error *er
 	return 0;
 }
 
-static int set_field_from_json(struct vm_config *cfg, const char *path, const char *key,
-			       struct json_object *value, const char *base_dir,
-			       struct config_error *err)
+/*
+ * An object's members as the option list the flag takes: {"path": "a.img",
+ * "readonly": true} becomes "path=a.img,readonly"; false members are left out.
+ */
+static int object_to_options(struct json_object *object, const char *origin, char *out,
+			     size_t out_size, struct config_error *err)
 {
-	const struct config_field *field = config_field_find(key);
-	char origin[sizeof(err->message)];
-	char expected[160];
-	enum json_type type = json_object_get_type(value);
+	size_t used = 0;
 
-	if (!field)
-		return config_fail_unknown_field(err, path, key);
-	snprintf(origin, sizeof(origin), "%s: field \"%s\"", path, key);
+	out[0] = '\0';
+	json_object_object_foreach(object, key, member)
+	{
+		enum json_type type = json_object_get_type(member);
+		const char *text = NULL;
+		int written;
+
+		if (type == json_type_boolean) {
+			if (!json_object_get_boolean(member))
+				continue;
+		} else if (type == json_type_string || type == json_type_int) {
+			text = json_object_get_string(member);
+		} else {
+			char what[96];
+
+			snprintf(what, sizeof(what), "a string, number or boolean for \"%s\"", key);
+			return config_fail_expected(
+			    err, origin, what,
+			    json_object_to_json_string_ext(member, JSON_C_TO_STRING_PLAIN));
+		}
+		if (text != NULL && strchr(text, ',') != NULL)
+			return config_fail_expected(err, origin, "values without commas", text);
+		written = snprintf(out + used, out_size - used, "%s%s%s%s", used ? "," : "", key,
+				   text ? "=" : "", text ? text : "");
+		if (written < 0 || (size_t)written >= out_size - used)
+			return config_fail(err, "%s: too long", origin);
+		used += (size_t)written;
+	}
+	return 0;
+}
+
+static int set_value_from_json(struct vm_config *cfg, const struct config_field *field,
+			       const char *key, struct json_object *value, const char *origin,
+			       const char *base_dir, struct config_error *err)
+{
+	enum json_type type = json_object_get_type(value);
+	char expected[160];
+	char options[1024];
+
 	if (type == json_type_string) {
 		const char *text = json_object_get_string(value);
 
@@ -139,17 +175,52 @@ static int set_field_from_json(struct vm_config *cfg, const char *path, const ch
 		return vm_config_set(cfg, key, text, origin, base_dir, err);
 	}
 	/* Numbers go in as their JSON text, so 1.5 or -1 meet the same checks as "1.5". */
-	if (field->accepts_number && (type == json_type_int || type == json_type_double))
+	if ((field->json_forms & CONFIG_JSON_NUMBER) &&
+	    (type == json_type_int || type == json_type_double))
 		return vm_config_set(cfg, key,
 				     json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN),
 				     origin, base_dir, err);
+	if ((field->json_forms & CONFIG_JSON_BOOL) && type == json_type_boolean)
+		return vm_config_set(cfg, key, json_object_get_boolean(value) ? "true" : "false",
+				     origin, base_dir, err);
+	if ((field->json_forms & CONFIG_JSON_OBJECT) && type == json_type_object) {
+		if (object_to_options(value, origin, options, sizeof(options), err) != 0)
+			return -1;
+		return vm_config_set(cfg, key, options, origin, base_dir, err);
+	}
 	/* A bare `5` for "kernel" is not the path "5": say a string is wanted. */
-	if (field->accepts_number)
+	if (field->json_forms & (CONFIG_JSON_NUMBER | CONFIG_JSON_BOOL))
 		snprintf(expected, sizeof(expected), "%s", field->expects);
 	else
 		snprintf(expected, sizeof(expected), "a JSON string (%s)", field->expects);
 	return config_fail_expected(err, origin, expected,
 				    json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN));
+}
+
+static int set_field_from_json(struct vm_config *cfg, const char *path, const char *key,
+			       struct json_object *value, const char *base_dir,
+			       struct config_error *err)
+{
+	const struct config_field *field = config_field_find(key);
+	char origin[sizeof(err->message)];
+
+	if (!field)
+		return config_fail_unknown_field(err, path, key);
+	snprintf(origin, sizeof(origin), "%s: field \"%s\"", path, key);
+	if ((field->json_forms & CONFIG_JSON_ARRAY) &&
+	    json_object_is_type(value, json_type_array)) {
+		size_t count = json_object_array_length(value);
+
+		for (size_t i = 0; i < count; i++) {
+			snprintf(origin, sizeof(origin), "%s: field \"%s\"[%zu]", path, key, i);
+			if (set_value_from_json(cfg, field, key,
+						json_object_array_get_idx(value, i), origin,
+						base_dir, err) != 0)
+				return -1;
+		}
+		return 0;
+	}
+	return set_value_from_json(cfg, field, key, value, origin, base_dir, err);
 }
 
 int vm_config_load_json(struct vm_config *cfg, const char *path, struct config_error *err)

@@ -14,12 +14,19 @@
 
 #include "config/vm_config.h"
 
+enum config_json_form {
+	CONFIG_JSON_NUMBER = 1u << 0, /* taken as its decimal text */
+	CONFIG_JSON_BOOL = 1u << 1,   /* taken as "true" or "false" */
+	CONFIG_JSON_OBJECT = 1u << 2, /* {"k": v, ...} taken as the option list "k=v,..." */
+	CONFIG_JSON_ARRAY = 1u << 3,  /* a list field: each element set in turn */
+};
+
 struct config_field {
 	const char *name;
 	/* The phrase after "expected" when the value has the wrong type. */
 	const char *expects;
-	/* JSON numbers are taken as their decimal text. */
-	bool accepts_number;
+	/* Which JSON types besides strings the field takes (enum config_json_form bits). */
+	unsigned json_forms;
 	int (*set)(struct vm_config *cfg, const char *value, const char *origin,
 		   const char *base_dir, struct config_error *err);
 };
@@ -57,5 +64,24 @@ void config_format_size(uint64_t bytes, char *out, size_t out_size);
 /* The rule vm_config_set() and vm_config_validate() both apply to memory. */
 int config_check_memory(uint64_t bytes, const char *value, const char *origin,
 			struct config_error *err);
+
+/* The device fields (disk, net, rng, vsock), defined in config/devices.c. */
+int config_set_disk(struct vm_config *cfg, const char *value, const char *origin,
+		    const char *base_dir, struct config_error *err);
+int config_set_net(struct vm_config *cfg, const char *value, const char *origin,
+		   const char *base_dir, struct config_error *err);
+int config_set_rng(struct vm_config *cfg, const char *value, const char *origin,
+		   const char *base_dir, struct config_error *err);
+int config_set_vsock(struct vm_config *cfg, const char *value, const char *origin,
+		     const char *base_dir, struct config_error *err);
+void config_free_devices(struct vm_config *cfg);
+int config_validate_devices(const struct vm_config *cfg, struct config_error *err);
+
+/* A path as given, or joined to `base_dir` when relative; malloc'd into *resolved. */
+int config_resolve_path(const char *value, const char *base_dir, const char *origin,
+			const char *expected, struct config_error *err, char **resolved);
+
+/* The longest unix socket path bind() takes. */
+#define CONFIG_SOCKET_PATH_MAX_BYTES 107
 
 #endif

@@ -129,5 +129,5 @@ int vm_config_validate(const struct vm_config *cfg, struct config_error *err)
 					"\"socket:\"");
 	if (cfg->dtb_out && check_output_file("dtb_out", cfg->dtb_out, err) != 0)
 		return -1;
-	return 0;
+	return config_validate_devices(cfg, err);
 }

@@ -33,7 +33,8 @@ static const char expect_short_cmdline[] =
 static const char expect_cpus[] = "an integer from 1 to " STRINGIFY(VM_CONFIG_MAX_CPUS);
 static const char expect_memory[] = "a size like 512M or 1G";
 static const char expect_on_reboot[] = "\"restart\" or \"exit\"";
-static const char expect_console[] = "\"stdio\", \"pty\" or \"socket:PATH\"";
+static const char expect_console[] =
+    "\"stdio\", \"pty\" or \"socket:PATH\", optionally after \"virtio,\" or \"pl011,\"";
 
 static const char console_socket_prefix[] = "socket:";
 
@@ -58,6 +59,7 @@ void vm_config_free(struct vm_config *cfg)
 		free(*owned[i]);
 		*owned[i] = NULL;
 	}
+	config_free_devices(cfg);
 }
 
 /* Takes ownership of `value` (which may be NULL) and frees what it replaces. */
@@ -76,7 +78,7 @@ static int fail_out_of_memory(const char *origin, struct config_error *err)
  * A path as given, or joined to `base_dir` when relative, so that a VM
  * description's "Image" means the Image next to that description.
  */
-static int resolve_path(const char *value, const char *base_dir, const char *origin,
+int config_resolve_path(const char *value, const char *base_dir, const char *origin,
 			const char *expected, struct config_error *err, char **resolved)
 {
 	bool join = value[0] != '/' && base_dir && base_dir[0] != '\0';
@@ -112,8 +114,9 @@ static int set_path_field(char **slot, bool empty_means_none, const char *value,
 		replace_string(slot, NULL);
 		return 0;
 	}
-	if (resolve_path(value, base_dir, origin,
-			 empty_means_none ? expect_optional_path : expect_path, err, &path) != 0)
+	if (config_resolve_path(value, base_dir, origin,
+				empty_means_none ? expect_optional_path : expect_path, err,
+				&path) != 0)
 		return -1;
 	replace_string(slot, path);
 	return 0;
@@ -246,23 +249,24 @@ static int set_on_reboot(struct vm_config *cfg, const char *value, const char *o
 	return 0;
 }
 
-static int set_console(struct vm_config *cfg, const char *value, const char *origin,
-		       const char *base_dir, struct config_error *err)
+/* One token of --console: the backend (stdio, pty, socket:PATH). */
+static int set_console_backend(struct vm_config *cfg, const char *token, const char *origin,
+			       const char *base_dir, struct config_error *err)
 {
 	const char *socket_path;
 	char *path = NULL;
 
-	if (strcmp(value, "stdio") == 0 || strcmp(value, "pty") == 0) {
-		cfg->console = value[0] == 's' ? CONSOLE_STDIO : CONSOLE_PTY;
+	if (strcmp(token, "stdio") == 0 || strcmp(token, "pty") == 0) {
+		cfg->console = token[0] == 's' ? CONSOLE_STDIO : CONSOLE_PTY;
 		replace_string(&cfg->console_path, NULL);
 		return 0;
 	}
-	if (strncmp(value, console_socket_prefix, sizeof(console_socket_prefix) - 1) != 0)
-		return config_fail_expected(err, origin, expect_console, value);
-	socket_path = value + sizeof(console_socket_prefix) - 1;
+	if (strncmp(token, console_socket_prefix, sizeof(console_socket_prefix) - 1) != 0)
+		return config_fail_expected(err, origin, expect_console, token);
+	socket_path = token + sizeof(console_socket_prefix) - 1;
 	if (socket_path[0] == '\0')
-		return config_fail_expected(err, origin, "a socket path after \"socket:\"", value);
-	if (resolve_path(socket_path, base_dir, origin, expect_console, err, &path) != 0)
+		return config_fail_expected(err, origin, "a socket path after \"socket:\"", token);
+	if (config_resolve_path(socket_path, base_dir, origin, expect_console, err, &path) != 0)
 		return -1;
 	/* bind() would fail much later, after the guest was set up; say it now. */
 	if (strlen(path) > SOCKET_PATH_MAX_BYTES) {
@@ -279,17 +283,55 @@ static int set_console(struct vm_config *cfg, const char *value, const char *ori
 	return 0;
 }
 
+/*
+ * "[pl011|virtio][,]BACKEND": the device the guest sees and where its
+ * characters go, each optional ("virtio" alone keeps stdio).
+ */
+static int set_console(struct vm_config *cfg, const char *value, const char *origin,
+		       const char *base_dir, struct config_error *err)
+{
+	const char *backend = value;
+	enum console_device device = CONSOLE_DEVICE_PL011;
+	size_t device_len = strcspn(value, ",");
+
+	if (device_len == 6 && strncmp(value, "virtio", 6) == 0)
+		device = CONSOLE_DEVICE_VIRTIO;
+	else if (device_len == 5 && strncmp(value, "pl011", 5) == 0)
+		device = CONSOLE_DEVICE_PL011;
+	else
+		device_len = 0;
+	if (device_len > 0) {
+		backend = value + device_len;
+		if (*backend == ',')
+			backend++;
+		else if (*backend == '\0')
+			backend = "stdio";
+		if (*backend == '\0')
+			return config_fail_expected(err, origin, expect_console, value);
+	}
+	if (set_console_backend(cfg, backend, origin, base_dir, err) != 0)
+		return -1;
+	cfg->console_device = device;
+	return 0;
+}
+
 /* In the order the unknown-field message lists them. */
 static const struct config_field config_fields[] = {
-    {"name", expect_name, false, set_name},
-    {"kernel", expect_path, false, set_kernel},
-    {"initrd", expect_optional_path, false, set_initrd},
-    {"cmdline", expect_cmdline, false, set_cmdline},
-    {"cpus", expect_cpus, true, set_cpus},
-    {"memory", expect_memory, true, set_memory},
-    {"on_reboot", expect_on_reboot, false, set_on_reboot},
-    {"console", expect_console, false, set_console},
-    {"dtb_out", expect_optional_path, false, set_dtb_out},
+    {"name", expect_name, 0, set_name},
+    {"kernel", expect_path, 0, set_kernel},
+    {"initrd", expect_optional_path, 0, set_initrd},
+    {"cmdline", expect_cmdline, 0, set_cmdline},
+    {"cpus", expect_cpus, CONFIG_JSON_NUMBER, set_cpus},
+    {"memory", expect_memory, CONFIG_JSON_NUMBER, set_memory},
+    {"on_reboot", expect_on_reboot, 0, set_on_reboot},
+    {"console", expect_console, 0, set_console},
+    {"dtb_out", expect_optional_path, 0, set_dtb_out},
+    {"disk", "a disk like \"disk.img,readonly\"", CONFIG_JSON_OBJECT | CONFIG_JSON_ARRAY,
+     config_set_disk},
+    {"net", "a network like \"user\" or \"tap=tap0\"", CONFIG_JSON_OBJECT | CONFIG_JSON_ARRAY,
+     config_set_net},
+    {"rng", "true or false", CONFIG_JSON_BOOL, config_set_rng},
+    {"vsock", "\"cid=N,socket=PATH\"", CONFIG_JSON_OBJECT, config_set_vsock},
 };
 
 const struct config_field *config_field_find(const char *name)
@@ -317,6 +359,26 @@ int config_fail_unknown_field(struct config_error *err, const char *origin, cons
 	}
 	config_quote_for_message(quoted, sizeof(quoted), name ? name : "");
 	return config_fail(err, "%s: unknown field \"%s\" (known: %s)", origin, quoted, known);
+}
+
+void vm_config_clear_list(struct vm_config *cfg, const char *field)
+{
+	struct vm_config empty;
+
+	/* Freeing a config with only this list's entries frees exactly those. */
+	memset(&empty, 0, sizeof(empty));
+	if (strcmp(field, "disk") == 0) {
+		memcpy(empty.disks, cfg->disks, sizeof(cfg->disks));
+		empty.disk_count = cfg->disk_count;
+		memset(cfg->disks, 0, sizeof(cfg->disks));
+		cfg->disk_count = 0;
+	} else if (strcmp(field, "net") == 0) {
+		memcpy(empty.nets, cfg->nets, sizeof(cfg->nets));
+		empty.net_count = cfg->net_count;
+		memset(cfg->nets, 0, sizeof(cfg->nets));
+		cfg->net_count = 0;
+	}
+	config_free_devices(&empty);
 }
 
 int vm_config_set(struct vm_config *cfg, const char *field, const char *value, const char *origin,

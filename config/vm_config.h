@@ -8,6 +8,7 @@
 #ifndef SVMM_CONFIG_VM_CONFIG_H
 #define SVMM_CONFIG_VM_CONFIG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define VM_CONFIG_MAX_CPUS   64
@@ -18,6 +19,45 @@ enum console_backend {
 	CONSOLE_STDIO,	/* svmm's stdin/stdout (raw mode when stdin is a terminal) */
 	CONSOLE_PTY,	/* a new pseudo-terminal; its path is printed at start */
 	CONSOLE_SOCKET, /* a unix stream socket at `path`; one client at a time */
+};
+
+/* Which device the guest's console is: the PL011 UART or a virtio console (hvc0). */
+enum console_device {
+	CONSOLE_DEVICE_PL011,
+	CONSOLE_DEVICE_VIRTIO,
+};
+
+#define VM_CONFIG_MAX_DISKS    8
+#define VM_CONFIG_MAX_NETS     4
+#define VM_CONFIG_MAX_FORWARDS 8
+
+/* --disk PATH[,readonly][,direct][,serial=TEXT] */
+struct disk_config {
+	char *path;
+	bool readonly;
+	bool direct;  /* O_DIRECT: bypass the host page cache */
+	char *serial; /* NULL: derived from the file name */
+};
+
+enum net_backend {
+	NET_USER, /* unprivileged: passt runs beside svmm */
+	NET_TAP,  /* an existing or new tap interface */
+};
+
+/* --net user[,mac=M][,forward=tcp:HOST:GUEST]... | --net tap=NAME[,mac=M] */
+struct net_config {
+	enum net_backend backend;
+	char *tap_name;
+	bool has_mac;
+	uint8_t mac[6];
+	char *forwards[VM_CONFIG_MAX_FORWARDS]; /* "tcp:8080:80" or "udp:5353:53" */
+	unsigned forward_count;
+};
+
+/* --vsock cid=N,socket=PATH */
+struct vsock_config {
+	uint32_t cid;
+	char *socket; /* NULL: no vsock device */
 };
 
 enum on_reboot {
@@ -35,7 +75,14 @@ struct vm_config {
 	enum on_reboot on_reboot;
 	enum console_backend console;
 	char *console_path; /* CONSOLE_SOCKET only */
-	char *dtb_out;	    /* NULL: do not write the generated device tree */
+	enum console_device console_device;
+	char *dtb_out; /* NULL: do not write the generated device tree */
+	struct disk_config disks[VM_CONFIG_MAX_DISKS];
+	unsigned disk_count;
+	struct net_config nets[VM_CONFIG_MAX_NETS];
+	unsigned net_count;
+	bool rng;
+	struct vsock_config vsock;
 };
 
 /* A user-facing message naming where the bad value came from and what was expected. */
@@ -53,13 +100,20 @@ void vm_config_free(struct vm_config *cfg);
 /*
  * Sets one field from its text form. `field` is the JSON key ("kernel",
  * "initrd", "cmdline", "cpus", "memory", "name", "on_reboot", "console",
- * "dtb_out"); `origin` names where the value came from for the error
+ * "dtb_out", "disk", "net", "rng", "vsock"); list fields ("disk", "net")
+ * append one entry per call; `origin` names where the value came from for the error
  * message, e.g. "--memory" or "vm.json: field \"memory\"". Relative paths
  * are taken relative to `base_dir` when it is not NULL. 0, or -1 with `err`
  * filled in.
  */
 int vm_config_set(struct vm_config *cfg, const char *field, const char *value, const char *origin,
 		  const char *base_dir, struct config_error *err);
+
+/*
+ * Empties a list field ("disk", "net") so that flags replace, rather than
+ * extend, the list a VM description file gave.
+ */
+void vm_config_clear_list(struct vm_config *cfg, const char *field);
 
 /*
  * Reads a JSON VM description (an object whose keys are the fields above;

@@ -20,7 +20,8 @@
 #include "config/vm_config.h"
 
 #define KNOWN_FIELDS                                                                               \
-	"(known: name, kernel, initrd, cmdline, cpus, memory, on_reboot, console, dtb_out)"
+	"(known: name, kernel, initrd, cmdline, cpus, memory, on_reboot, console, dtb_out, disk, " \
+	"net, rng, vsock)"
 
 /* ---- helpers ---- */
 
@@ -522,12 +523,14 @@ static void test_console_bad(void **state)
 
 	(void)state;
 	check_set_error("console", "tcp",
-			"--console: expected \"stdio\", \"pty\" or \"socket:PATH\", got \"tcp\"");
+			"--console: expected \"stdio\", \"pty\" or \"socket:PATH\", optionally "
+			"after \"virtio,\" or \"pl011,\", got \"tcp\"");
 	check_set_error("console", "",
-			"--console: expected \"stdio\", \"pty\" or \"socket:PATH\", got \"\"");
-	check_set_error(
-	    "console", "socket",
-	    "--console: expected \"stdio\", \"pty\" or \"socket:PATH\", got \"socket\"");
+			"--console: expected \"stdio\", \"pty\" or \"socket:PATH\", optionally "
+			"after \"virtio,\" or \"pl011,\", got \"\"");
+	check_set_error("console", "socket",
+			"--console: expected \"stdio\", \"pty\" or \"socket:PATH\", optionally "
+			"after \"virtio,\" or \"pl011,\", got \"socket\"");
 	check_set_error("console", "socket:",
 			"--console: expected a socket path after \"socket:\", got \"socket:\"");
 	/* A unix socket address holds 107 bytes of path and its NUL. */
@@ -806,9 +809,10 @@ static void test_json_wrong_types(void **state)
 	check_json_error(scratch, "{\"on_reboot\": 1}",
 			 ": field \"on_reboot\": expected a JSON string (\"restart\" or \"exit\"), "
 			 "got \"1\"");
-	check_json_error(scratch, "{\"console\": [\"pty\"]}",
-			 ": field \"console\": expected a JSON string (\"stdio\", \"pty\" or "
-			 "\"socket:PATH\"), got \"[\\\"pty\\\"]\"");
+	check_json_error(
+	    scratch, "{\"console\": [\"pty\"]}",
+	    ": field \"console\": expected a JSON string (\"stdio\", \"pty\" or "
+	    "\"socket:PATH\", optionally after \"virtio,\" or \"pl011,\"), got \"[\\\"pty\\\"]\"");
 	check_json_error(scratch, "{\"kernel\": \"a\\u0000b\"}",
 			 ": field \"kernel\": expected a string without NUL characters, got \"a\"");
 }
