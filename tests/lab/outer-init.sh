@@ -2,15 +2,18 @@
 # SPDX-License-Identifier: Apache-2.0
 # /init of the OUTER kernel: the emulated arm64 lab host (QEMU, EL2, so it has
 # /dev/kvm) that runs svmm. Its initramfs holds /svmm, /guest/{Image,rootfs.cpio.gz}
-# and /scenarios.sh. Kernel cmdline:
+# /scenarios.sh and /bench.sh. Kernel cmdline:
 #   lab.mode=test  run the scenarios (lab.only=a,b,... to pick some), then power off
 #   lab.mode=demo  boot the guest shell under svmm on this console, then power off
+#   lab.mode=bench run the benchmarks (/bench.sh, from bench/lab-bench.sh), then power off
 
 /bin/busybox --install -s
 export PATH=/sbin:/bin:/usr/sbin:/usr/bin HOME=/root
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts # svmm --console pty: /dev/ptmx works only with devpts mounted
+mount -t devpts devpts /dev/pts
 mkdir -p /tmp
 echo "LAB-OUTER-INIT uptime=$(cut -d' ' -f1 /proc/uptime)s kernel=$(uname -r)"
 
@@ -27,6 +30,10 @@ case $mode in
 test)
 	. /scenarios.sh
 	run_scenarios "$only"
+	;;
+bench)
+	. /bench.sh
+	run_bench
 	;;
 demo)
 	if [ -x /svmm ]; then

@@ -1,28 +1,33 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Runs svmm against real Linux guests, nested: QEMU emulates an arm64 host at EL2
-# (so it has /dev/kvm), whose initramfs runs the scenarios (scenarios.sh) or the
-# interactive demo. The host's own /dev/kvm is x86 and can't run arm64 guests.
+# (so it has /dev/kvm), whose initramfs runs the scenarios (scenarios.sh), the
+# benchmarks (bench/lab-bench.sh) or the interactive demo. The host's own
+# /dev/kvm is x86 and can't run arm64 guests.
 #
-# Usage: tests/lab/run.sh [--svmm PATH] [--demo] [scenario...]
+# Usage: tests/lab/run.sh [--svmm PATH] [--demo | --bench] [scenario...]
 #   --svmm PATH  static aarch64 svmm binary (default build/aarch64/svmm)
 #   --demo       interactive: the guest's shell on this terminal (QEMU: Ctrl-A x quits)
+#   --bench      the benchmarks (bench/lab-bench.sh) instead of the scenarios
 #   scenario...  run only these (default: all; see LAB_SCENARIOS in scenarios.sh)
 # Env: SVMM_LAB_CACHE (downloads), SVMM_LAB_BUILD (default build/lab),
 #      LAB_TIMEOUT (seconds for the whole outer run, default 900),
-#      LAB_SMOKE=1 (lab self-test lab_smoke; works without an svmm binary).
+#      LAB_SMOKE=1 (lab self-test lab_smoke; works without an svmm binary),
+#      BENCH_RUNS (boots per benchmark with --bench, default 7).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 svmm=$root/build/aarch64/svmm
 demo=0
+mode="test"
 scenarios=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--svmm) svmm=${2:?--svmm needs a path}; shift 2 ;;
-	--demo) demo=1; shift ;;
-	-h | --help) sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--demo) demo=1; mode=demo; shift ;;
+	--bench) mode=bench; shift ;;
+	-h | --help) sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) scenarios+=("$1"); shift ;;
 	esac
@@ -60,6 +65,7 @@ mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,guest}
 cp "$cache/busybox" "$stage/bin/busybox"
 cp "$here/outer-init.sh" "$stage/init"
 cp "$here/scenarios.sh" "$stage/scenarios.sh"
+cp "$root/bench/lab-bench.sh" "$stage/bench.sh"
 cp "$cache/Image" "$build/rootfs.cpio.gz" "$stage/guest/"
 [ ! -e "$svmm" ] || cp "$svmm" "$stage/svmm"
 chmod 755 "$stage/bin/busybox" "$stage/init"
@@ -70,9 +76,8 @@ rm -rf "$stage"
 
 only=$(IFS=,; echo "${scenarios[*]}")
 [ "$smoke" != 1 ] || only=lab_smoke${only:+,$only}
-mode="test"
-[ "$demo" = 0 ] || mode=demo
 append="console=ttyAMA0 quiet rdinit=/init lab.mode=$mode${only:+ lab.only=$only}"
+[ "$mode" != bench ] || append+=" bench.runs=${BENCH_RUNS:-7}"
 # virtualization=on: EL2, so the outer kernel brings up KVM. cortex-a72 is 3-4x
 # faster to emulate than -cpu max. -nic none: the default NIC needs an option ROM
 # (efi-virtio.rom) that Debian's qemu-system-arm doesn't ship without ipxe-qemu.
@@ -87,7 +92,9 @@ if [ "$demo" = 1 ]; then
 fi
 
 timeout=${LAB_TIMEOUT:-900}
-echo "lab: booting the lab (${only:-all scenarios}; timeout ${timeout}s; log $log)"
+what=${only:-all scenarios}
+[ "$mode" != bench ] || what=benchmarks
+echo "lab: booting the lab ($what; timeout ${timeout}s; log $log)"
 start=$(date +%s)
 set +e
 # Stream the console live (minus the \r of the tty) and keep it all in the log.

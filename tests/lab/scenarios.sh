@@ -11,7 +11,9 @@ LAB_TMP=${LAB_TMP:-/tmp/lab}
 GUEST_CMDLINE="console=ttyAMA0 quiet"
 LAB_SCENARIOS="boot_marker two_cpus memory cmdline poweroff_exit0 reboot_exit
 	reboot_restart console_input config_file bad_missing_kernel bad_corrupt_image
-	bad_memory_small bad_json bad_option"
+	bad_memory_small bad_json bad_option sigterm sigint sighup no_kvm dtb_out console_pty"
+# console_socket is missing on purpose: busybox's nc has no unix sockets (no -U,
+# no local:PATH), and the lab has nothing but busybox to connect with.
 
 # --- helpers -----------------------------------------------------------------
 
@@ -255,6 +257,108 @@ scenario_bad_option() {
 	bad_case bad_option "--frobnicate" run --kernel "$GUEST/Image" \
 		--initrd "$GUEST/rootfs.cpio.gz" --cpus 1 --memory 256M --frobnicate &&
 		pass bad_option
+}
+
+# signal_case NAME SIG WANT: svmm stopped by SIG while the guest waits for input
+# must exit with status WANT (128+N) by itself, not die of the signal.
+signal_case() {
+	local name=$1 sig=$2 want=$3 watcher how
+	out=$LAB_TMP/$name.out err=$LAB_TMP/$name.err
+	: >"$out"
+	# svmm runs in the foreground and the watcher signals it: a non-interactive
+	# shell starts background jobs with SIGINT ignored, and svmm rightly keeps that.
+	(
+		i=0
+		while [ $i -lt 200 ] && ! has SVMM-GUEST-READY; do sleep 0.2; i=$((i + 1)); done
+		has SVMM-GUEST-READY && kill -"$sig" "$(pidof svmm)"
+	) &
+	watcher=$!
+	# time(1) tells an exit with status 143 from death by SIGTERM (also "143" in
+	# $?); -s KILL so a hang shows as 137, not as a SIGTERM from timeout.
+	timeout -s KILL 60 time -o "$LAB_TMP/$name.time" "$SVMM" run --kernel "$GUEST/Image" \
+		--initrd "$GUEST/rootfs.cpio.gz" --cmdline "$GUEST_CMDLINE svmm.test=echo" \
+		--cpus 1 --memory 256M </dev/null >"$out" 2>"$err"
+	rc=$?
+	kill $watcher 2>/dev/null
+	wait $watcher
+	how=$(head -n 1 "$LAB_TMP/$name.time")
+	if pidof svmm >/dev/null; then
+		kill -9 "$(pidof svmm)"
+		fail "$name" "svmm still running after SIG$sig ($how)"
+	elif ! has SVMM-GUEST-READY; then fail "$name" "no SVMM-GUEST-READY, $(status)"
+	elif [ "$how" != "Command exited with non-zero status $want" ]; then
+		fail "$name" "after SIG$sig: '$how', want exit status $want"
+	elif grep -v '^svmm: ' "$err" | grep -q .; then fail "$name" "unexpected stderr"
+	else pass "$name"
+	fi
+}
+
+scenario_sigterm() { signal_case sigterm TERM 143; }
+scenario_sigint() { signal_case sigint INT 130; }
+scenario_sighup() { signal_case sighup HUP 129; }
+
+scenario_no_kvm() {
+	local ok
+	# /dev/kvm goes back before anything else can fail, or later scenarios would too.
+	mv /dev/kvm /dev/kvm.hidden || { fail no_kvm "cannot hide /dev/kvm"; return; }
+	bad_case no_kvm "without /dev/kvm" run --kernel "$GUEST/Image" \
+		--initrd "$GUEST/rootfs.cpio.gz" --cmdline "$GUEST_CMDLINE svmm.test=marker" \
+		--cpus 1 --memory 256M
+	ok=$?
+	mv /dev/kvm.hidden /dev/kvm
+	[ $ok = 0 ] || return
+	if ! grep -q '/dev/kvm' "$err" || ! grep -q 'make demo' "$err"; then
+		fail no_kvm "the error doesn't name both /dev/kvm and 'make demo'"
+		return
+	fi
+	pass no_kvm
+}
+
+scenario_dtb_out() {
+	local dtb=$LAB_TMP/g.dtb size total
+	rm -f "$dtb"
+	guest_run dtb_out 60 svmm.test=marker --cpus 1 --memory 256M --dtb-out "$dtb"
+	booted dtb_out || return
+	[ -s "$dtb" ] || { fail dtb_out "no $dtb"; return; }
+	[ "$(od -An -tx1 -N4 "$dtb" | tr -d ' ')" = d00dfeed ] ||
+		{ fail dtb_out "$dtb lacks the FDT magic d00dfeed"; return; }
+	# Header word 1 is the blob's total size (big-endian): a truncated file shows.
+	total=$(od -An -tu1 -j4 -N4 "$dtb" | awk '{ print (($1 * 256 + $2) * 256 + $3) * 256 + $4 }')
+	size=$(wc -c <"$dtb")
+	[ "$total" = "$size" ] || { fail dtb_out "FDT header says $total bytes, file has $size"; return; }
+	pass dtb_out
+}
+
+scenario_console_pty() {
+	out=$LAB_TMP/console_pty.out err=$LAB_TMP/console_pty.err
+	local con=$LAB_TMP/console_pty.con pid pty reader i=0
+	timeout -s KILL 60 "$SVMM" run --kernel "$GUEST/Image" --initrd "$GUEST/rootfs.cpio.gz" \
+		--cmdline "$GUEST_CMDLINE svmm.test=echo" --console pty --cpus 1 --memory 256M \
+		</dev/null >"$out" 2>"$err" &
+	pid=$!
+	while [ $i -lt 50 ] && ! grep -q '^svmm: console on ' "$err"; do sleep 0.2; i=$((i + 1)); done
+	pty=$(sed -n 's/^svmm: console on //p' "$err")
+	[ -c "$pty" ] || { stop $pid; fail console_pty "no 'svmm: console on PTY' line, or '$pty' is no tty"; return; }
+	# The reader keeps the pty open, so the writer's close below doesn't hang it up.
+	cat "$pty" >"$con" 2>/dev/null &
+	reader=$!
+	out=$con # has/value now look at what came through the pty
+	if ! wait_for SVMM-GUEST-READY 40 $pid; then
+		stop $pid
+		kill $reader
+		fail console_pty "no SVMM-GUEST-READY on $pty, $(status)"
+		return
+	fi
+	echo pty-hello-31 >"$pty"
+	wait $pid
+	rc=$?
+	kill $reader 2>/dev/null
+	wait $reader
+	[ "$(value SVMM-GUEST-GOT)" = pty-hello-31 ] ||
+		{ fail console_pty "guest got '$(value SVMM-GUEST-GOT)', want 'pty-hello-31' ($(status))"; return; }
+	[ "$rc" = 0 ] || { fail console_pty "echo worked but $(status), want 0"; return; }
+	[ ! -s "$LAB_TMP/console_pty.out" ] || { fail console_pty "guest output on stdout too"; return; }
+	pass console_pty
 }
 
 # Lab self-test, needs no svmm: nested KVM is available and the guest files are sane.
