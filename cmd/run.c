@@ -28,7 +28,8 @@
 #include "host/linux/log_stderr.h"
 #include "hyp/hyp.h"
 
-/* Output a guest leaves without a newline (a shell prompt) appears within this. */
+/* Output a guest leaves without a newline (a shell prompt) appears within this;
+ * the timer runs only while output or input is waiting. */
 #define CONSOLE_FLUSH_PERIOD_MS 10
 #define WHY_LEN			512
 
@@ -101,6 +102,9 @@ static void vmm_on_flush_tick(struct event_source *source, uint32_t events)
 	vm_lock_devices(&vmm->vm);
 	pl011_flush(&vmm->uart);
 	console_retry_input(&vmm->console);
+	/* Input the guest had no room for yet: offer it again shortly. */
+	if (vmm->console.pending_len > 0)
+		event_timer_arm(&vmm->flush_source, CONSOLE_FLUSH_PERIOD_MS);
 	vm_unlock_devices(&vmm->vm);
 }
 
@@ -113,7 +117,24 @@ static size_t vmm_deliver_input(void *ctx, const uint8_t *data, size_t len)
 	vm_lock_devices(&vmm->vm);
 	taken = pl011_receive(&vmm->uart, data, len);
 	vm_unlock_devices(&vmm->vm);
+	if (taken < len)
+		event_timer_arm(&vmm->flush_source, CONSOLE_FLUSH_PERIOD_MS);
 	return taken;
+}
+
+static void vmm_console_write(void *ctx, const uint8_t *data, size_t len)
+{
+	struct vmm *vmm = ctx;
+
+	console_write(&vmm->console, data, len);
+}
+
+/* Called on a vCPU thread when console output starts waiting in the UART. */
+static void vmm_output_pending(void *ctx)
+{
+	struct vmm *vmm = ctx;
+
+	event_timer_arm(&vmm->flush_source, CONSOLE_FLUSH_PERIOD_MS);
 }
 
 static void vmm_on_quit(void *ctx)
@@ -145,8 +166,7 @@ static int vmm_setup_events(struct vmm *vmm, char *why)
 	    .fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), .on_event = vmm_on_stopped, .ctx = vmm};
 	vmm->flush_source = (struct event_source){.on_event = vmm_on_flush_tick, .ctx = vmm};
 	if (vmm->signal_source.fd < 0 || vmm->stopped_source.fd < 0 ||
-	    event_timer_init(&vmm->flush_source, CONSOLE_FLUSH_PERIOD_MS) < 0 ||
-	    event_loop_init(&vmm->loop) < 0 ||
+	    event_timer_create(&vmm->flush_source) < 0 || event_loop_init(&vmm->loop) < 0 ||
 	    event_loop_add(&vmm->loop, &vmm->signal_source) < 0 ||
 	    event_loop_add(&vmm->loop, &vmm->stopped_source) < 0 ||
 	    event_loop_add(&vmm->loop, &vmm->flush_source) < 0) {
@@ -161,7 +181,8 @@ static int vmm_setup_vm(struct vmm *vmm, const struct cli_settings *settings, ch
 	const struct vm_config *cfg = vmm->cfg;
 	const struct arm64_guest_map *map = &vmm->images.map;
 	struct log_sink log = log_stderr_sink(settings->log_level);
-	struct pl011_backend uart_backend = {.write = console_write, .ctx = &vmm->console};
+	struct pl011_backend uart_backend = {
+	    .write = vmm_console_write, .output_pending = vmm_output_pending, .ctx = vmm};
 	int err;
 
 	vm_init(&vmm->vm, cfg->name, &log);
@@ -211,8 +232,13 @@ static int vmm_boot(struct vmm *vmm, char *why)
 	    .on_stop_ctx = vmm,
 	};
 	struct hyp_vm_platform platform;
-	int err = hyp_vm_create(&vmm->hyp, &params, &platform, why, WHY_LEN);
+	int err = 0;
 
+	/* The images are mapped only while being loaded; a reboot reads them again. */
+	if (vmm->images.kernel.data == NULL)
+		err = guest_images_load(&vmm->images, vmm->cfg, why, WHY_LEN);
+	if (err == 0)
+		err = hyp_vm_create(&vmm->hyp, &params, &platform, why, WHY_LEN);
 	if (err < 0)
 		return err;
 	err =
@@ -222,6 +248,8 @@ static int vmm_boot(struct vmm *vmm, char *why)
 		return err;
 	err = arm64_boot_load(&vmm->vm.mem, plan, vmm->images.kernel.data, vmm->images.kernel.size,
 			      vmm->images.initrd.data, vmm->dtb, sizeof(vmm->dtb));
+	/* Now in guest RAM: keeping the files mapped would only add to svmm's footprint. */
+	guest_images_release(&vmm->images);
 	if (err < 0) {
 		snprintf(why, WHY_LEN, "cannot load the guest images: %s", svmm_strerror(err));
 		return err;

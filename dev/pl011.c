@@ -85,6 +85,8 @@ static void pl011_transmit(struct pl011 *uart, uint8_t byte)
 	uart->tx_buffer[uart->tx_len++] = byte;
 	if (byte == '\n' || uart->tx_len == PL011_TX_BUFFER)
 		pl011_flush(uart);
+	else if (uart->tx_len == 1 && uart->backend.output_pending != NULL)
+		uart->backend.output_pending(uart->backend.ctx);
 	/*
 	 * The byte left at once, so the transmit FIFO is back below its
 	 * trigger level: Linux's interrupt-driven transmit waits for exactly

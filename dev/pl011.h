@@ -6,7 +6,8 @@
  * Output is coalesced: characters collect in a buffer that is handed to the
  * backend when a line ends, when the buffer fills, or when the host calls
  * pl011_flush() (the host does so from a short timer), so a chatty guest
- * does not cost one host write per character.
+ * does not cost one host write per character. The backend hears when output
+ * starts waiting, so an idle guest costs the host no timer wake-ups.
  */
 #ifndef SVMM_DEV_PL011_H
 #define SVMM_DEV_PL011_H
@@ -25,6 +26,12 @@
 struct pl011_backend {
 	/* Takes guest output; called with whole coalesced chunks. */
 	void (*write)(void *ctx, const uint8_t *data, size_t len);
+	/*
+	 * Optional: output is waiting in the buffer (no newline yet). The host
+	 * should call pl011_flush() soon, so a prompt without a newline shows;
+	 * this lets it arm a timer only when there is something to flush.
+	 */
+	void (*output_pending)(void *ctx);
 	void *ctx;
 };
 

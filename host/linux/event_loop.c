@@ -41,6 +41,13 @@ void event_loop_watch(struct event_loop *loop, struct event_source *source, bool
 	epoll_ctl(loop->epoll_fd, EPOLL_CTL_MOD, source->fd, &event);
 }
 
+int event_loop_set_events(struct event_loop *loop, struct event_source *source, uint32_t events)
+{
+	struct epoll_event event = {.events = events, .data.ptr = source};
+
+	return epoll_ctl(loop->epoll_fd, EPOLL_CTL_MOD, source->fd, &event) < 0 ? -errno : 0;
+}
+
 int event_loop_run(struct event_loop *loop)
 {
 	struct epoll_event events[EVENT_BATCH];
@@ -67,30 +74,29 @@ void event_loop_stop(struct event_loop *loop)
 	loop->stop = true;
 }
 
-int event_timer_init(struct event_source *source, unsigned period_ms)
-{
-	struct itimerspec period = {
-	    .it_interval = {.tv_sec = period_ms / 1000, .tv_nsec = (period_ms % 1000) * 1000000L},
-	};
-
-	period.it_value = period.it_interval;
-	source->fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (source->fd < 0)
-		return -errno;
-	if (timerfd_settime(source->fd, 0, &period, NULL) < 0) {
-		int err = -errno;
-
-		close(source->fd);
-		source->fd = -1;
-		return err;
-	}
-	return 0;
-}
-
 void event_drain(int fd)
 {
 	uint64_t count;
 
 	while (read(fd, &count, sizeof(count)) == (ssize_t)sizeof(count))
 		;
+}
+
+int event_timer_create(struct event_source *source)
+{
+	source->fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	return source->fd < 0 ? -errno : 0;
+}
+
+void event_timer_arm(struct event_source *source, unsigned delay_ms)
+{
+	struct itimerspec current,
+	    deadline = {
+		.it_value = {.tv_sec = delay_ms / 1000, .tv_nsec = (delay_ms % 1000) * 1000000L},
+	    };
+
+	if (timerfd_gettime(source->fd, &current) == 0 &&
+	    (current.it_value.tv_sec != 0 || current.it_value.tv_nsec != 0))
+		return;
+	timerfd_settime(source->fd, 0, &deadline, NULL);
 }

@@ -36,8 +36,11 @@ static int kvm_open(struct hyp_vm *hyp, char *why, unsigned why_len)
 	int version;
 
 	hyp->kvm_fd = open(KVM_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	/* No KVM at all is a property of the host, not a failure: say where to go. */
 	if (hyp->kvm_fd < 0)
-		return fail(why, why_len, -errno,
+		return fail(why, why_len,
+			    errno == ENOENT || errno == ENODEV || errno == ENXIO ? -SVMM_ENOTSUP
+										 : -errno,
 			    "cannot open " KVM_DEVICE_PATH ": %s (svmm needs KVM; without it, "
 			    "boot a guest in the emulated arm64 lab: make demo)",
 			    strerror(errno));

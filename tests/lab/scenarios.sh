@@ -80,14 +80,16 @@ stop() {
 	rc=$?
 }
 
-# bad_input ARGS...: svmm must fail cleanly: exit 1..127 and exactly one stderr
-# line starting with "svmm: ". Prints the reason it didn't (nothing if it did).
+# bad_input ARGS...: svmm must fail cleanly: exit 2 (the README's status for bad
+# input and for a host that cannot run guests) and exactly one stderr line
+# starting with "svmm: ". Prints the reason it didn't (nothing if it did).
 bad_input() {
 	svmm_run "$bad_name" 20 "$@"
 	local lines
 	lines=$(grep -c '' "$err")
 	if [ "$rc" = 0 ]; then echo "exit status 0, want failure"
 	elif [ "$rc" -ge 128 ]; then status
+	elif [ "$rc" != 2 ]; then echo "exit status $rc, want 2"
 	elif [ "$lines" != 1 ]; then echo "$lines lines on stderr, want 1"
 	elif ! grep -q '^svmm: ' "$err"; then echo "stderr line doesn't start with 'svmm: '"
 	fi

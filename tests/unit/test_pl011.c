@@ -55,6 +55,7 @@ struct irq_record {
 
 struct output_record {
 	unsigned writes;
+	unsigned pending_notices;
 	size_t last_len;
 	size_t len;
 	uint8_t data[4096];
@@ -92,6 +93,13 @@ static void fake_write(void *ctx, const uint8_t *data, size_t len)
 	out->writes++;
 }
 
+static void fake_output_pending(void *ctx)
+{
+	struct output_record *out = ctx;
+
+	out->pending_notices++;
+}
+
 static void fake_vlog(void *ctx, enum log_level level, const char *fmt, va_list args)
 {
 	unsigned *logs = ctx;
@@ -105,7 +113,8 @@ static void fake_vlog(void *ctx, enum log_level level, const char *fmt, va_list 
 static void fixture_init(struct fixture *f, bool is_console)
 {
 	struct log_sink sink = {.vlog = fake_vlog, .ctx = &f->logs, .max_level = LOG_DEBUG};
-	struct pl011_backend backend = {.write = fake_write, .ctx = &f->out};
+	struct pl011_backend backend = {
+	    .write = fake_write, .output_pending = fake_output_pending, .ctx = &f->out};
 
 	memset(f, 0, sizeof(*f));
 	vm_init(&f->vm, "test", &sink);
@@ -344,6 +353,26 @@ static void test_output_coalesced(void **state)
 	write_string(&f, "\n\n");
 	assert_int_equal(f.out.writes, 4);
 	assert_int_equal(f.out.last_len, 1);
+}
+
+static void test_output_pending_notice(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	fixture_init(&f, true);
+	/* The host hears when output starts waiting, once, not per byte. */
+	write_string(&f, "# ");
+	assert_int_equal(f.out.pending_notices, 1);
+	write_string(&f, "more");
+	assert_int_equal(f.out.pending_notices, 1);
+	pl011_flush(&f.uart);
+	write_string(&f, "x");
+	assert_int_equal(f.out.pending_notices, 2);
+	/* After a newline the buffer is empty: the next byte waits again. */
+	write_string(&f, "\ny");
+	assert_int_equal(f.out.pending_notices, 3);
+	assert_int_equal(f.out.writes, 2);
 }
 
 static void test_output_full_buffer_flushes(void **state)
@@ -788,6 +817,7 @@ int main(void)
 	    cmocka_unit_test(test_narrow_accesses),
 	    cmocka_unit_test(test_fr_flags),
 	    cmocka_unit_test(test_output_coalesced),
+	    cmocka_unit_test(test_output_pending_notice),
 	    cmocka_unit_test(test_output_full_buffer_flushes),
 	    cmocka_unit_test(test_output_while_disabled),
 	    cmocka_unit_test(test_output_without_backend),
