@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * virtio-net (virtio 1.2, section 5.1), device ID 1: one receive queue
+ * (0) and one transmit queue (1); no control queue, no multiqueue.
+ *
+ * Design note
+ * -----------
+ * Features offered: VERSION_1 (from the core), MAC, MRG_RXBUF and STATUS.
+ * No offloads (CSUM, GUEST_CSUM, TSO/UFO): an offload is only right when
+ * every hop honours it, and neither backend passes the virtio header on
+ * (tap is opened without IFF_VNET_HDR; passt's stream carries bare
+ * frames). Without them every frame leaves fully checksummed and at most
+ * one MTU long, so no header needs translating. Offloads can come later
+ * with tap + IFF_VNET_HDR + TUNSETOFFLOAD, forwarding the header as is.
+ *
+ * The header is always the 12-byte virtio_net_hdr_v1 (VERSION_1 makes
+ * num_buffers part of it even without MRG_RXBUF).
+ *
+ * Transmit: the device takes each chain, skips the 12-byte header (which
+ * may be split over segments) and hands the rest to the backend as an
+ * iovec pointing straight into guest memory: no copy. The backend may
+ * refuse (full); the frame is then dropped and counted, as a NIC does, and
+ * the chain is completed. A bad chain (shorter than the header, with
+ * device-writable segments, asking for an offload we did not offer, or
+ * longer than VIRTIO_NET_MAX_FRAME) is dropped and logged (rate-limited);
+ * only a broken ring (virtq_next_chain's errors) fails the device.
+ * Work per notify is bounded by VIRTIO_NET_TX_BUDGET chains; when it runs
+ * out with chains left, the optional tx_pending hook asks the host to
+ * call virtio_net_tx_poll() again soon.
+ *
+ * Receive: the host hands one frame to virtio_net_receive(). The device
+ * writes the header and the frame into the guest's buffers: one chain
+ * without MRG_RXBUF, as many as needed with it (num_buffers says how
+ * many), then returns them to the driver, the header's chain first, with
+ * one interrupt. If the guest has not posted room the device takes nothing
+ * from the ring (chains it looked at are put back) and returns
+ * -SVMM_ENOSPC; the host keeps that frame (net_passt_receive() holds it
+ * until consumed; a tap reader keeps the one frame it read) and stops
+ * reading its backend until the device calls the backend's rx_space hook,
+ * which it does when the guest next notifies the receive queue. An RX chain with
+ * device-readable segments, or a mergeable buffer smaller than the header,
+ * breaks a driver MUST: the device fails (NEEDS_RESET).
+ *
+ * A frame spread over several buffers reaches the driver in one used->idx
+ * store (virtq_push_used_batch), so a driver already polling the ring
+ * (Linux NAPI on another vCPU) never sees num_buffers = N with fewer than
+ * N buffers used.
+ *
+ * Locking: every entry point runs under the VM's device lock (the vCPU
+ * threads hold it for MMIO; a host thread calling virtio_net_receive()
+ * takes it first). Hooks are called with the lock held: they must only
+ * record that work is due, never call back into the device.
+ */
+#ifndef SVMM_VIRTIO_NET_H
+#define SVMM_VIRTIO_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/vm.h"
+#include "virtio/device.h"
+#include "virtio/virtqueue.h"
+
+/* Feature bits (virtio 1.2, 5.1.3). */
+#define VIRTIO_NET_F_MAC       5
+#define VIRTIO_NET_F_MRG_RXBUF 15
+#define VIRTIO_NET_F_STATUS    16
+
+/* Config space status bits (5.1.4). */
+#define VIRTIO_NET_S_LINK_UP 1
+
+/* virtio_net_hdr flags and gso_type (5.1.6). */
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
+#define VIRTIO_NET_HDR_GSO_NONE	    0
+
+#define VIRTIO_NET_RXQ 0
+#define VIRTIO_NET_TXQ 1
+
+/* struct virtio_net_hdr_v1: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset,
+ * num_buffers. */
+#define VIRTIO_NET_HDR_LEN 12
+/* Offset of num_buffers inside the header. */
+#define VIRTIO_NET_HDR_NUM_BUFFERS 10
+
+/*
+ * The largest Ethernet frame (without the virtio header) the device moves
+ * either way: a 64 KiB packet plus a 14-byte Ethernet header. Nothing
+ * without TSO/GSO comes near it; the bound is there so a hostile chain or
+ * a corrupt backend cannot make either side handle more.
+ */
+#define VIRTIO_NET_MAX_FRAME 65550u
+
+/* Most TX chains one notify (or one virtio_net_tx_poll()) handles. */
+#define VIRTIO_NET_TX_BUDGET 256u
+
+/* One piece of a frame. */
+struct net_iovec {
+	const void *base;
+	size_t len;
+};
+
+struct net_backend_ops {
+	/*
+	 * Sends one Ethernet frame (no virtio header), gathered from `count`
+	 * pieces that stay valid only during the call. 0, or a negative error
+	 * (any error drops the frame; -SVMM_EBUSY means the backend is full).
+	 */
+	int (*send)(void *ctx, const struct net_iovec *iov, unsigned count);
+	/*
+	 * Optional: virtio_net_receive() returned -SVMM_ENOSPC earlier and the
+	 * guest has since notified the receive queue: resume reading.
+	 */
+	void (*rx_space)(void *ctx);
+	/*
+	 * Optional: transmit stopped at VIRTIO_NET_TX_BUDGET with chains left;
+	 * call virtio_net_tx_poll() soon (not from inside this hook).
+	 */
+	void (*tx_pending)(void *ctx);
+};
+
+/*
+ * A backend as the device sees it. (Named virtio_net_backend because
+ * config/vm_config.h already has an enum net_backend, and C puts struct
+ * and enum tags in one namespace.)
+ */
+struct virtio_net_backend {
+	const struct net_backend_ops *ops;
+	void *ctx;
+};
+
+struct virtio_net_stats {
+	uint64_t tx_frames, tx_bytes;
+	uint64_t tx_dropped; /* the backend refused them */
+	uint64_t tx_errors;  /* malformed chains, dropped */
+	uint64_t rx_frames, rx_bytes;
+	uint64_t rx_dropped; /* larger than VIRTIO_NET_MAX_FRAME or than the guest's buffers */
+};
+
+/* A used-ring entry waiting to be published with the rest of its frame. */
+
+struct virtio_net {
+	struct virtio_device dev; /* first: the ops get a struct virtio_device * */
+	struct virtio_net_backend backend;
+	uint8_t mac[6];
+	bool link_up;
+	bool rx_waiting; /* receive said ENOSPC; call rx_space on the next RX notify */
+	struct virtio_net_stats stats;
+	struct log_ratelimit tx_log, rx_log;
+	/* Scratch for one request at a time (all entry points hold the device lock). */
+	struct virtq_chain chain;
+	struct virtq_chain first; /* RX: the chain holding the header */
+	struct net_iovec iov[VIRTQ_MAX_CHAIN];
+	struct virtq_used_elem used[VIRTQ_MAX_SIZE];
+};
+
+/*
+ * Sets up the device with `mac` (link up). `backend` is copied; its send
+ * is required. 0 or -SVMM_EINVAL. The transport is attached separately
+ * (virtio_mmio_init(&mmio, &net->dev, ...)).
+ */
+int virtio_net_init(struct virtio_net *net, struct vm *vm, const char *name, const uint8_t mac[6],
+		    const struct virtio_net_backend *backend);
+
+/*
+ * Delivers one frame (no virtio header) to the guest. 0 when delivered;
+ * -SVMM_ENOSPC when the guest has no (or not enough) buffers posted or the
+ * driver is not running: nothing was taken, stop reading until rx_space;
+ * -SVMM_E2BIG when the frame is larger than VIRTIO_NET_MAX_FRAME, or than
+ * any buffer the guest can ever post: dropped (counted), keep reading.
+ */
+int virtio_net_receive(struct virtio_net *net, const void *frame, size_t len);
+
+/* Whether the driver is running and has at least one receive buffer posted. */
+bool virtio_net_rx_ready(struct virtio_net *net);
+
+/*
+ * Transmits what the guest has queued, up to VIRTIO_NET_TX_BUDGET chains.
+ * Returns true when chains are left (call again).
+ */
+bool virtio_net_tx_poll(struct virtio_net *net);
+
+/* Link state in the config space; a change interrupts the driver. */
+void virtio_net_set_link(struct virtio_net *net, bool up);
+
+#endif
