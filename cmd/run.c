@@ -19,6 +19,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "cmd/devices.h"
 #include "cmd/exit_status.h"
 #include "cmd/guest_images.h"
 #include "core/errors.h"
@@ -40,6 +41,7 @@ struct vmm {
 	void *ram;
 	struct pl011 uart;
 	struct console console;
+	struct vmm_devices devices;
 	pthread_mutex_t device_lock;
 	struct event_loop loop;
 	struct event_source stopped_source, signal_source, flush_source;
@@ -101,6 +103,7 @@ static void vmm_on_flush_tick(struct event_source *source, uint32_t events)
 	event_drain(source->fd);
 	vm_lock_devices(&vmm->vm);
 	pl011_flush(&vmm->uart);
+	devices_console_flush(&vmm->devices);
 	console_retry_input(&vmm->console);
 	/* Input the guest had no room for yet: offer it again shortly. */
 	if (vmm->console.pending_len > 0)
@@ -115,7 +118,10 @@ static size_t vmm_deliver_input(void *ctx, const uint8_t *data, size_t len)
 	size_t taken;
 
 	vm_lock_devices(&vmm->vm);
-	taken = pl011_receive(&vmm->uart, data, len);
+	if (vmm->cfg->console_device == CONSOLE_DEVICE_VIRTIO)
+		taken = devices_console_receive(&vmm->devices, data, len);
+	else
+		taken = pl011_receive(&vmm->uart, data, len);
 	vm_unlock_devices(&vmm->vm);
 	if (taken < len)
 		event_timer_arm(&vmm->flush_source, CONSOLE_FLUSH_PERIOD_MS);
@@ -181,6 +187,8 @@ static int vmm_setup_vm(struct vmm *vmm, const struct cli_settings *settings, ch
 	const struct vm_config *cfg = vmm->cfg;
 	const struct arm64_guest_map *map = &vmm->images.map;
 	struct log_sink log = log_stderr_sink(settings->log_level);
+	struct virtio_console_backend console_output = {
+	    .write = vmm_console_write, .output_pending = vmm_output_pending, .ctx = vmm};
 	struct pl011_backend uart_backend = {
 	    .write = vmm_console_write, .output_pending = vmm_output_pending, .ctx = vmm};
 	int err;
@@ -199,13 +207,19 @@ static int vmm_setup_vm(struct vmm *vmm, const struct cli_settings *settings, ch
 	}
 	madvise(vmm->ram, cfg->memory, MADV_HUGEPAGE);
 	err = guest_mem_add(&vmm->vm.mem, map->ram_base, cfg->memory, vmm->ram);
+	/* The PL011 is always there (early boot output); it is the console unless virtio is. */
 	if (err == 0)
 		err = pl011_init(&vmm->uart, &vmm->vm, map->uart_base, map->uart_irq, &uart_backend,
-				 true);
+				 cfg->console_device == CONSOLE_DEVICE_PL011);
 	if (err < 0) {
 		snprintf(why, WHY_LEN, "cannot set up the VM: %s", svmm_strerror(err));
 		return err;
 	}
+	/* Both consoles write to the host console the same way. */
+	err = devices_create(&vmm->devices, cfg, &vmm->vm, &vmm->loop, map, &console_output, why,
+			     WHY_LEN);
+	if (err < 0)
+		return err;
 	err = console_open(&vmm->console, cfg->console, cfg->console_path, why, WHY_LEN);
 	if (err == 0)
 		err =
@@ -241,6 +255,7 @@ static int vmm_boot(struct vmm *vmm, char *why)
 		err = hyp_vm_create(&vmm->hyp, &params, &platform, why, WHY_LEN);
 	if (err < 0)
 		return err;
+	devices_attach_hyp(&vmm->devices, vmm->hyp);
 	err =
 	    guest_images_build_dtb(&vmm->images, vmm->cfg, &vmm->vm, platform.gic_version,
 				   platform.psci_method, vmm->dtb, sizeof(vmm->dtb), why, WHY_LEN);
@@ -263,9 +278,11 @@ static int vmm_boot(struct vmm *vmm, char *why)
 /* Puts the VM back to power-on state before a reboot in place. */
 static void vmm_reset(struct vmm *vmm)
 {
+	devices_detach_hyp(&vmm->devices);
 	hyp_vm_destroy(vmm->hyp);
 	vmm->hyp = NULL;
 	pl011_reset(&vmm->uart);
+	devices_reset(&vmm->devices);
 	/* Private anonymous pages read as zero again after this: fresh RAM, no copy. */
 	madvise(vmm->ram, vmm->cfg->memory, MADV_DONTNEED);
 }
@@ -311,9 +328,12 @@ static int vmm_serve(struct vmm *vmm, char *why)
 
 static void vmm_teardown(struct vmm *vmm)
 {
+	devices_detach_hyp(&vmm->devices);
 	hyp_vm_destroy(vmm->hyp);
 	vmm->hyp = NULL;
 	pl011_flush(&vmm->uart);
+	devices_console_flush(&vmm->devices);
+	devices_destroy(&vmm->devices);
 	console_close(&vmm->console);
 	event_loop_fini(&vmm->loop);
 	if (vmm->signal_source.fd >= 0)

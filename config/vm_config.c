@@ -178,6 +178,7 @@ static int set_cmdline(struct vm_config *cfg, const char *value, const char *ori
 	if (!copy)
 		return fail_out_of_memory(origin, err);
 	replace_string(&cfg->cmdline, copy);
+	cfg->cmdline_given = true;
 	return 0;
 }
 
@@ -312,6 +313,15 @@ static int set_console(struct vm_config *cfg, const char *value, const char *ori
 	if (set_console_backend(cfg, backend, origin, base_dir, err) != 0)
 		return -1;
 	cfg->console_device = device;
+	/* The default command line names whichever device is the console. */
+	if (!cfg->cmdline_given) {
+		char *cmdline =
+		    strdup(device == CONSOLE_DEVICE_VIRTIO ? "console=hvc0" : "console=ttyAMA0");
+
+		if (!cmdline)
+			return fail_out_of_memory(origin, err);
+		replace_string(&cfg->cmdline, cmdline);
+	}
 	return 0;
 }
 

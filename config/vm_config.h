@@ -70,6 +70,7 @@ struct vm_config {
 	char *kernel;
 	char *initrd; /* NULL: none */
 	char *cmdline;
+	bool cmdline_given; /* false: the default, which follows the console device */
 	unsigned cpus;
 	uint64_t memory; /* bytes */
 	enum on_reboot on_reboot;
@@ -91,7 +92,8 @@ struct config_error {
 };
 
 /*
- * Defaults: name "svmm", 1 CPU, 512 MiB, cmdline "console=ttyAMA0",
+ * Defaults: name "svmm", 1 CPU, 512 MiB, cmdline "console=ttyAMA0" (or
+ * "console=hvc0" once the console device is set to virtio),
  * console on stdio, restart on reboot, no kernel (validate requires one).
  */
 void vm_config_init(struct vm_config *cfg);

@@ -143,7 +143,7 @@ static const struct virtio_transport_ops mmio_transport_ops = {
 };
 
 /* Back to power-on: the device, its queues, and this transport's registers. */
-static void mmio_reset(struct virtio_mmio *mmio)
+void virtio_mmio_reset(struct virtio_mmio *mmio)
 {
 	virtio_device_reset(mmio->dev);
 	mmio->device_features_sel = 0;
@@ -171,7 +171,7 @@ static void write_status(struct virtio_mmio *mmio, uint32_t value)
 	const char *refusal;
 
 	if (value == 0) {
-		mmio_reset(mmio);
+		virtio_mmio_reset(mmio);
 		return;
 	}
 	/*

@@ -41,6 +41,9 @@ int virtio_mmio_init(struct virtio_mmio *mmio, struct virtio_device *dev, uint64
 /* The bus handler. */
 int virtio_mmio_access(void *mmio, struct access *acc, uint64_t offset);
 
+/* Back to power-on state, as if the driver wrote 0 to Status (a VM reset). */
+void virtio_mmio_reset(struct virtio_mmio *mmio);
+
 /*
  * A QueueNotify that arrived another way (a KVM ioeventfd): the same as the
  * guest writing `queue` to the register.

@@ -153,6 +153,13 @@ static void test_console_device(void **state)
 	assert_int_equal(set(&cfg, "console", "virtio", &err), 0);
 	assert_int_equal(cfg.console_device, CONSOLE_DEVICE_VIRTIO);
 	assert_int_equal(cfg.console, CONSOLE_STDIO);
+	/* The default command line follows the console device... */
+	assert_string_equal(cfg.cmdline, "console=hvc0");
+	assert_int_equal(set(&cfg, "cmdline", "console=hvc0 quiet", &err), 0);
+	/* ...but never overrides one the user gave. */
+	assert_int_equal(set(&cfg, "console", "pl011", &err), 0);
+	assert_string_equal(cfg.cmdline, "console=hvc0 quiet");
+	assert_int_equal(set(&cfg, "console", "virtio", &err), 0);
 	assert_int_equal(set(&cfg, "console", "virtio,pty", &err), 0);
 	assert_int_equal(cfg.console, CONSOLE_PTY);
 	assert_int_equal(set(&cfg, "console", "pl011,socket:/tmp/c.sock", &err), 0);

@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "cmd/devices.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "core/errors.h"
+#include "host/linux/entropy.h"
+
+/* Frames one wake-up moves from a backend to the guest before others get a turn. */
+#define NIC_RX_BATCH 64
+
+/* ---- placement ---- */
+
+/* Puts `dev` on the next virtio-mmio window and interrupt line. */
+static int devices_place(struct vmm_devices *d, struct virtio_device *dev,
+			 const struct arm64_guest_map *map, char *why, size_t why_len)
+{
+	unsigned slot = d->mmio_count;
+	int err;
+
+	if (slot == VMM_MAX_VIRTIO) {
+		snprintf(why, why_len, "too many virtio devices (at most %d)", VMM_MAX_VIRTIO);
+		return -ENOSPC;
+	}
+	err = virtio_mmio_init(&d->mmio[slot], dev,
+			       map->virtio_mmio_base + slot * map->virtio_mmio_stride,
+			       map->virtio_first_irq + slot);
+	if (err < 0) {
+		snprintf(why, why_len, "%s: cannot attach: %s", dev->name, svmm_strerror(err));
+		return err;
+	}
+	d->mmio_count++;
+	return 0;
+}
+
+/* A stable name for messages, kept for the device's lifetime. */
+static const char *devices_name(struct vmm_devices *d, const char *kind, unsigned index)
+{
+	char *name = d->names[d->mmio_count];
+
+	snprintf(name, sizeof(d->names[0]), "%s%u", kind, index);
+	return name;
+}
+
+/* ---- disks ---- */
+
+static int devices_add_disk(struct vmm_devices *d, const struct disk_config *cfg,
+			    const struct arm64_guest_map *map, char *why, size_t why_len)
+{
+	struct vmm_disk *disk = &d->disks[d->disk_count];
+	int err = block_file_open(&disk->file, cfg->path, cfg->readonly, cfg->direct, cfg->serial,
+				  why, why_len);
+
+	if (err < 0)
+		return err;
+	disk->open = true;
+	d->disk_count++;
+	err = virtio_blk_init(&disk->blk, d->vm, devices_name(d, "virtio-blk", d->disk_count - 1),
+			      &disk->file.backend);
+	if (err < 0) {
+		snprintf(why, why_len, "disk \"%s\": %s", cfg->path, svmm_strerror(err));
+		return err;
+	}
+	return devices_place(d, &disk->blk.virtio, map, why, why_len);
+}
+
+/* ---- network interfaces ---- */
+
+static void nic_update_watch(struct vmm_nic *nic)
+{
+	uint32_t events = 0;
+
+	if (!nic->backend_open || nic->backend_gone)
+		return;
+	if (!nic->rx_paused)
+		events |= EPOLLIN;
+	if (nic->kind == NET_USER && net_passt_tx_pending(&nic->passt))
+		events |= EPOLLOUT;
+	event_loop_set_events(nic->devices->loop, &nic->backend_source, events);
+}
+
+static void nic_kick(struct vmm_nic *nic)
+{
+	uint64_t one = 1;
+
+	if (write(nic->kick.fd, &one, sizeof(one)) < 0) {
+		/* The counter is already non-zero: the wake-up is pending anyway. */
+	}
+}
+
+static int nic_send(void *ctx, const struct net_iovec *iov, unsigned count)
+{
+	struct vmm_nic *nic = ctx;
+	int err;
+
+	if (count > VIRTQ_MAX_CHAIN)
+		return -SVMM_EINVAL;
+	for (unsigned i = 0; i < count; i++)
+		nic->iov[i] =
+		    (struct iovec){.iov_base = (void *)iov[i].base, .iov_len = iov[i].len};
+	if (nic->kind == NET_TAP) {
+		err = net_tap_send(&nic->tap, nic->iov, count);
+	} else {
+		err = net_passt_send(&nic->passt, nic->iov, count);
+		if (err == -EPIPE)
+			nic->backend_gone = true;
+		/* A held tail: have the I/O thread wait for the socket to drain. */
+		if (net_passt_tx_pending(&nic->passt) || err == -EPIPE)
+			nic_kick(nic);
+	}
+	if (err == -EAGAIN)
+		return -SVMM_EBUSY;
+	return err < 0 ? -SVMM_EIO : 0;
+}
+
+/* Both hooks run under the device lock, maybe on a vCPU thread: only wake the I/O thread. */
+static void nic_rx_space(void *ctx)
+{
+	nic_kick(ctx);
+}
+
+static void nic_tx_pending(void *ctx)
+{
+	nic_kick(ctx);
+}
+
+static const struct net_backend_ops nic_backend_ops = {
+    .send = nic_send,
+    .rx_space = nic_rx_space,
+    .tx_pending = nic_tx_pending,
+};
+
+/* Offers one frame; false when the guest had no room (keep the frame, wait for rx_space). */
+static bool nic_deliver(struct vmm_nic *nic, const void *frame, size_t len)
+{
+	if (virtio_net_receive(&nic->net, frame, len) == -SVMM_ENOSPC) {
+		nic->rx_paused = true;
+		return false;
+	}
+	return true;
+}
+
+static void nic_receive_tap(struct vmm_nic *nic)
+{
+	for (unsigned i = 0; i < NIC_RX_BATCH; i++) {
+		if (nic->held_len == 0) {
+			ssize_t got = net_tap_read(&nic->tap, nic->frame, sizeof(nic->frame));
+
+			if (got <= 0)
+				return;
+			nic->held_len = (size_t)got;
+		}
+		if (!nic_deliver(nic, nic->frame, nic->held_len))
+			return;
+		nic->held_len = 0;
+	}
+}
+
+static void nic_receive_passt(struct vmm_nic *nic)
+{
+	for (unsigned i = 0; i < NIC_RX_BATCH; i++) {
+		const uint8_t *frame;
+		size_t len;
+		int got = net_passt_receive(&nic->passt, &frame, &len);
+
+		if (got == 0)
+			return;
+		if (got < 0) {
+			nic->backend_gone = true;
+			return;
+		}
+		if (!nic_deliver(nic, frame, len))
+			return;
+		net_passt_consume(&nic->passt);
+	}
+}
+
+/* The I/O thread's work for one interface: receive, transmit leftovers, backend health. */
+static void nic_service(struct vmm_nic *nic)
+{
+	struct vm *vm = nic->devices->vm;
+
+	vm_lock_devices(vm);
+	if (nic->rx_paused && virtio_net_rx_ready(&nic->net))
+		nic->rx_paused = false;
+	if (!nic->rx_paused && !nic->backend_gone) {
+		if (nic->kind == NET_TAP)
+			nic_receive_tap(nic);
+		else
+			nic_receive_passt(nic);
+	}
+	if (nic->kind == NET_USER && !nic->backend_gone && net_passt_flush(&nic->passt) == -EPIPE)
+		nic->backend_gone = true;
+	if (virtio_net_tx_poll(&nic->net))
+		nic_kick(nic);
+	if (nic->backend_gone && nic->net.link_up) {
+		log_message(&vm->log, LOG_ERROR, "%s: passt exited; the link is down",
+			    nic->net.dev.name);
+		virtio_net_set_link(&nic->net, false);
+		event_loop_remove(nic->devices->loop, &nic->backend_source);
+	}
+	nic_update_watch(nic);
+	vm_unlock_devices(vm);
+}
+
+static void nic_on_event(struct event_source *source, uint32_t events)
+{
+	struct vmm_nic *nic = source->ctx;
+
+	(void)events;
+	if (source == &nic->kick)
+		event_drain(source->fd);
+	nic_service(nic);
+}
+
+/* A locally administered MAC (52:54:00 as QEMU's), unique per interface and VM. */
+static void nic_default_mac(uint8_t mac[6], unsigned index)
+{
+	unsigned pid = (unsigned)getpid();
+
+	mac[0] = 0x52;
+	mac[1] = 0x54;
+	mac[2] = 0x00;
+	mac[3] = (uint8_t)(pid >> 8);
+	mac[4] = (uint8_t)pid;
+	mac[5] = (uint8_t)(0x10 + index);
+}
+
+static int nic_open_backend(struct vmm_nic *nic, const struct net_config *cfg, char *why,
+			    size_t why_len)
+{
+	if (cfg->backend == NET_TAP) {
+		int err = net_tap_open(&nic->tap, cfg->tap_name, why, why_len);
+
+		nic->backend_source.fd = nic->tap.fd;
+		return err;
+	} else {
+		struct net_passt_params params = {
+		    .forwards = (const char *const *)cfg->forwards,
+		    .forward_count = cfg->forward_count,
+		};
+		int err = net_passt_start(&nic->passt, &params, why, why_len);
+
+		nic->backend_source.fd = nic->passt.fd;
+		return err;
+	}
+}
+
+static int devices_add_nic(struct vmm_devices *d, const struct net_config *cfg,
+			   const struct arm64_guest_map *map, char *why, size_t why_len)
+{
+	struct vmm_nic *nic = &d->nics[d->nic_count];
+	struct virtio_net_backend backend = {.ops = &nic_backend_ops, .ctx = nic};
+	uint8_t mac[6];
+	int err;
+
+	nic->devices = d;
+	nic->kind = cfg->backend;
+	nic->kick = (struct event_source){
+	    .fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), .on_event = nic_on_event, .ctx = nic};
+	nic->backend_source = (struct event_source){.fd = -1, .on_event = nic_on_event, .ctx = nic};
+	if (nic->kick.fd < 0) {
+		snprintf(why, why_len, "net: cannot create an eventfd: %s", strerror(errno));
+		return -errno;
+	}
+	d->nic_count++;
+	err = nic_open_backend(nic, cfg, why, why_len);
+	if (err < 0)
+		return err;
+	nic->backend_open = true;
+	if (cfg->has_mac)
+		memcpy(mac, cfg->mac, sizeof(mac));
+	else
+		nic_default_mac(mac, d->nic_count - 1);
+	err = virtio_net_init(&nic->net, d->vm, devices_name(d, "virtio-net", d->nic_count - 1),
+			      mac, &backend);
+	if (err == 0)
+		err = event_loop_add(d->loop, &nic->kick);
+	if (err == 0)
+		err = event_loop_add(d->loop, &nic->backend_source);
+	if (err < 0) {
+		snprintf(why, why_len, "net: cannot set up %s: %s", nic->net.dev.name,
+			 svmm_strerror(err));
+		return err;
+	}
+	return devices_place(d, &nic->net.dev, map, why, why_len);
+}
+
+static void nic_close(struct vmm_devices *d, struct vmm_nic *nic)
+{
+	if (nic->backend_open) {
+		event_loop_remove(d->loop, &nic->backend_source);
+		if (nic->kind == NET_TAP)
+			net_tap_close(&nic->tap);
+		else
+			net_passt_stop(&nic->passt);
+	}
+	if (nic->kick.fd >= 0) {
+		event_loop_remove(d->loop, &nic->kick);
+		close(nic->kick.fd);
+	}
+	nic->backend_open = false;
+	nic->kick.fd = -1;
+}
+
+/* ---- the rest ---- */
+
+int devices_create(struct vmm_devices *d, const struct vm_config *cfg, struct vm *vm,
+		   struct event_loop *loop, const struct arm64_guest_map *map,
+		   const struct virtio_console_backend *console_output, char *why, size_t why_len)
+{
+	int err = 0;
+
+	d->vm = vm;
+	d->loop = loop;
+	for (unsigned i = 0; i < cfg->disk_count && err == 0; i++)
+		err = devices_add_disk(d, &cfg->disks[i], map, why, why_len);
+	for (unsigned i = 0; i < cfg->net_count && err == 0; i++)
+		err = devices_add_nic(d, &cfg->nets[i], map, why, why_len);
+	if (err == 0 && cfg->console_device == CONSOLE_DEVICE_VIRTIO) {
+		err = virtio_console_init(&d->console, vm, devices_name(d, "virtio-console", 0),
+					  console_output);
+		d->has_console = err == 0;
+		if (err == 0)
+			err = devices_place(d, &d->console.virtio, map, why, why_len);
+	}
+	if (err == 0 && cfg->rng) {
+		struct rng_source source = host_entropy_source();
+
+		err = virtio_rng_init(&d->rng, vm, devices_name(d, "virtio-rng", 0), &source);
+		d->has_rng = err == 0;
+		if (err == 0)
+			err = devices_place(d, &d->rng.virtio, map, why, why_len);
+	}
+	if (err == 0 && cfg->vsock.socket != NULL) {
+		err = virtio_vsock_init(&d->vsock, vm, devices_name(d, "virtio-vsock", 0),
+					cfg->vsock.cid);
+		if (err == 0)
+			err = vsock_unix_open(&d->vsock_host, cfg->vsock.socket, why, why_len);
+		d->has_vsock = err == 0;
+		if (err == 0)
+			err = vsock_unix_attach(&d->vsock_host, loop, &d->vsock);
+		if (err == 0)
+			err = devices_place(d, &d->vsock.virtio, map, why, why_len);
+	}
+	if (err < 0 && why[0] == '\0')
+		snprintf(why, why_len, "cannot set up the virtio devices: %s", svmm_strerror(err));
+	return err;
+}
+
+static void devices_on_doorbell(struct event_source *source, uint32_t events)
+{
+	struct vmm_doorbell *bell = source->ctx;
+
+	(void)events;
+	event_drain(source->fd);
+	vm_lock_devices(bell->devices->vm);
+	virtio_mmio_notify(bell->mmio, bell->queue);
+	vm_unlock_devices(bell->devices->vm);
+}
+
+void devices_attach_hyp(struct vmm_devices *d, struct hyp_vm *hyp)
+{
+	for (unsigned i = 0; i < d->mmio_count; i++) {
+		struct virtio_mmio *mmio = &d->mmio[i];
+
+		for (unsigned q = 0; q < mmio->dev->ops->num_queues; q++) {
+			struct vmm_doorbell *bell = &d->doorbells[d->doorbell_count];
+			int fd =
+			    hyp_vm_doorbell_fd(hyp, mmio->base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, q);
+
+			/* Without a doorbell, the MMIO exit path delivers the notify instead. */
+			if (fd < 0)
+				return;
+			*bell = (struct vmm_doorbell){
+			    .source = {.fd = fd, .on_event = devices_on_doorbell, .ctx = bell},
+			    .devices = d,
+			    .mmio = mmio,
+			    .queue = q,
+			};
+			if (event_loop_add(d->loop, &bell->source) == 0)
+				d->doorbell_count++;
+		}
+	}
+}
+
+void devices_detach_hyp(struct vmm_devices *d)
+{
+	for (unsigned i = 0; i < d->doorbell_count; i++)
+		event_loop_remove(d->loop, &d->doorbells[i].source);
+	d->doorbell_count = 0;
+}
+
+void devices_reset(struct vmm_devices *d)
+{
+	for (unsigned i = 0; i < d->mmio_count; i++)
+		virtio_mmio_reset(&d->mmio[i]);
+	for (unsigned i = 0; i < d->nic_count; i++) {
+		d->nics[i].rx_paused = false;
+		d->nics[i].held_len = 0;
+	}
+}
+
+size_t devices_console_receive(struct vmm_devices *d, const uint8_t *data, size_t len)
+{
+	return d->has_console ? virtio_console_receive(&d->console, data, len) : 0;
+}
+
+void devices_console_flush(struct vmm_devices *d)
+{
+	if (d->has_console)
+		virtio_console_flush(&d->console);
+}
+
+void devices_destroy(struct vmm_devices *d)
+{
+	devices_detach_hyp(d);
+	if (d->has_vsock)
+		vsock_unix_close(&d->vsock_host);
+	d->has_vsock = false;
+	for (unsigned i = 0; i < d->nic_count; i++)
+		nic_close(d, &d->nics[i]);
+	d->nic_count = 0;
+	for (unsigned i = 0; i < d->disk_count; i++) {
+		if (d->disks[i].open)
+			block_file_close(&d->disks[i].file);
+		d->disks[i].open = false;
+	}
+	d->disk_count = 0;
+}
