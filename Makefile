@@ -2,7 +2,7 @@
 #
 # make                  svmm for this machine          -> build/<host isa>/svmm
 # make ARCH=aarch64     static aarch64 svmm (cross)    -> build/aarch64/svmm
-# make check            every test: format, freestanding, unit, host CLI, lab
+# make check            every test: format, freestanding, unit, host CLI, fuzz (short), lab
 # make demo             boots a Linux guest under svmm in the emulated arm64 lab
 #
 # Dependencies come from Debian only: scripts/install-deps.sh installs them,
@@ -114,6 +114,10 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: $(FUZZ_BINS)
 	@bash scripts/run-fuzzers.sh $(FUZZ_BINS)
 
+# CI's short, bounded fuzzing pass: any crash or sanitizer report fails it.
+check-fuzz: $(FUZZ_BINS)
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-10} bash scripts/run-fuzzers.sh $(FUZZ_BINS)
+
 -include $(FUZZ_LIB_OBJS:.o=.d) $(wildcard $(FUZZ_DIR)/deps/*.d)
 
 # Command-line behaviour that needs no guest (errors, validate, terminal restore).
@@ -132,7 +136,7 @@ check-lab:
 	$(MAKE) ARCH=aarch64
 	bash tests/lab/run.sh --svmm build/aarch64/svmm
 
-check: check-format check-freestanding check-unit check-host check-lab
+check: check-format check-freestanding check-unit check-host check-fuzz check-lab
 
 demo:
 	$(MAKE) ARCH=aarch64
@@ -145,7 +149,7 @@ bench:
 clean:
 	rm -rf build/$(HOST_ARCH) build/aarch64
 
-.PHONY: all check check-unit check-host check-format check-freestanding check-lab demo bench clean
+.PHONY: all check check-unit check-host check-fuzz check-format check-freestanding check-lab demo bench clean
 .PHONY: fuzz fuzz-build
 
 -include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)
