@@ -91,7 +91,7 @@ static const char *cli_option_name(int id)
 void cli_print_usage(const char *command)
 {
 	printf("usage: svmm %s %s[options]\n\n", command,
-	       strcmp(command, "validate") == 0 ? "[VM.json] " : "");
+	       strcmp(command, "run") != 0 ? "[VM.json] " : "");
 	printf("  --config FILE          VM description (JSON); flags override its fields\n"
 	       "  --kernel FILE          raw arm64 Linux Image (not gzip-compressed)\n"
 	       "  --initrd FILE          initial ramdisk\n"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The svmm command: run a VM, or check its description. */
+/* The svmm command: run a VM, check its description, or describe it for Microkit. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "cmd/exit_status.h"
 #include "cmd/guest_images.h"
 #include "cmd/run.h"
+#include "config/sdf.h"
 #include "config/vm_config.h"
 #include "dev/pl011.h"
 
@@ -17,6 +19,8 @@ static void print_help(void)
 	       "usage: svmm run [options]          boot a VM and serve it until it stops\n"
 	       "       svmm validate VM.json [options]  check a VM description without running "
 	       "it\n"
+	       "       svmm sdf VM.json [--out FILE] [options]  write the VM's Microkit system\n"
+	       "                                   description (seL4, qemu_virt_aarch64)\n"
 	       "       svmm --version | --help\n\n"
 	       "`svmm run --help` lists the options. Exit status: 0 guest powered off, 1 error,\n"
 	       "2 bad usage or input, 3 guest rebooted with --on-reboot exit, 4 guest crashed,\n"
@@ -65,17 +69,94 @@ static int validate(const struct vm_config *cfg)
 	return status;
 }
 
+/*
+ * `svmm sdf`: the Microkit system description for the VM, on stdout or in
+ * `out_path`. Written only once complete, so a refusal leaves no partial file.
+ */
+static int write_sdf(const struct vm_config *cfg, const char *out_path)
+{
+	struct sdf_params params = sdf_params_qemu_virt_aarch64();
+	struct config_error err = {{0}};
+	char *text = NULL;
+	size_t size = 0;
+	FILE *buffer = open_memstream(&text, &size);
+	FILE *out;
+	int status = SVMM_EXIT_POWEROFF;
+
+	if (buffer == NULL) {
+		fprintf(stderr, "svmm: out of memory\n");
+		return SVMM_EXIT_ERROR;
+	}
+	if (sdf_write(buffer, cfg, &params, &err) < 0) {
+		fclose(buffer);
+		free(text);
+		fprintf(stderr, "svmm: %s\n", err.message);
+		return SVMM_EXIT_USAGE;
+	}
+	fclose(buffer);
+	out = out_path != NULL ? fopen(out_path, "w") : stdout;
+	if (out == NULL)
+		status = SVMM_EXIT_USAGE; /* a path that cannot be created is bad input */
+	else if (fwrite(text, 1, size, out) != size || fflush(out) != 0)
+		status = SVMM_EXIT_ERROR;
+	if (out != NULL && out != stdout && fclose(out) != 0)
+		status = SVMM_EXIT_ERROR;
+	if (status != SVMM_EXIT_POWEROFF)
+		fprintf(stderr, "svmm: cannot write the SDF to %s: %s\n",
+			out_path != NULL ? out_path : "standard output", strerror(errno));
+	free(text);
+	return status;
+}
+
+/*
+ * Takes `--out FILE` (or `--out=FILE`) out of argv for `svmm sdf`, leaving the
+ * options the VM description parser knows. A value that is itself "--out"
+ * must be written `--cmdline=--out`.
+ */
+static int take_out_option(int *argc, char **argv, const char **out_path)
+{
+	int kept = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		if (strcmp(argv[i], "--out") == 0) {
+			if (i + 1 >= *argc) {
+				fprintf(stderr,
+					"svmm: missing value for option --out (see svmm sdf "
+					"--help)\n");
+				return -1;
+			}
+			*out_path = argv[++i];
+		} else if (strncmp(argv[i], "--out=", 6) == 0) {
+			*out_path = argv[i] + 6;
+		} else {
+			argv[kept++] = argv[i];
+		}
+	}
+	*argc = kept;
+	argv[kept] = NULL;
+	return 0;
+}
+
 static int run_subcommand(int argc, char **argv)
 {
 	bool is_validate = strcmp(argv[0], "validate") == 0;
+	bool is_sdf = strcmp(argv[0], "sdf") == 0;
+	const char *out_path = NULL;
 	struct vm_config cfg;
 	struct cli_settings settings;
 	struct config_error err = {{0}};
 	int status;
 
+	if (is_sdf && take_out_option(&argc, argv, &out_path) < 0)
+		return SVMM_EXIT_USAGE;
 	vm_config_init(&cfg);
-	switch (cli_parse_vm(argc, argv, is_validate, &cfg, &settings, &err)) {
+	switch (cli_parse_vm(argc, argv, is_validate || is_sdf, &cfg, &settings, &err)) {
 	case CLI_HELP_SHOWN:
+		if (is_sdf)
+			printf(
+			    "  --out FILE             write the SDF to FILE (default: stdout)\n\n"
+			    "The SDF is for Microkit 2.0.1, board qemu_virt_aarch64: one svmm\n"
+			    "protection domain with the VM as its child.\n");
 		vm_config_free(&cfg);
 		return SVMM_EXIT_POWEROFF;
 	case CLI_ERROR:
@@ -90,7 +171,10 @@ static int run_subcommand(int argc, char **argv)
 		vm_config_free(&cfg);
 		return SVMM_EXIT_USAGE;
 	}
-	status = is_validate ? validate(&cfg) : run_vm(&cfg, &settings);
+	if (is_sdf)
+		status = write_sdf(&cfg, out_path);
+	else
+		status = is_validate ? validate(&cfg) : run_vm(&cfg, &settings);
 	vm_config_free(&cfg);
 	return status;
 }
@@ -108,7 +192,8 @@ int main(int argc, char **argv)
 		printf("svmm %s\n", SVMM_VERSION);
 		return SVMM_EXIT_POWEROFF;
 	}
-	if (strcmp(command, "run") == 0 || strcmp(command, "validate") == 0)
+	if (strcmp(command, "run") == 0 || strcmp(command, "validate") == 0 ||
+	    strcmp(command, "sdf") == 0)
 		return run_subcommand(argc - 1, argv + 1);
 	fprintf(stderr, "svmm: unknown command \"%s\" (try svmm --help)\n", command);
 	return SVMM_EXIT_USAGE;

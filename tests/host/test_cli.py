@@ -3,9 +3,10 @@
 """Command-line behaviour of svmm that needs no guest: runs on any host.
 
 Checks the one-line errors, exit statuses, `svmm validate` with the device
-tree it writes, the refusal on a host whose ISA svmm cannot run guests on,
-and that the terminal is restored when `svmm run` fails after entering raw
-mode. Usage: test_cli.py SVMM_BINARY
+tree it writes, the Microkit system description `svmm sdf` writes, the
+refusal on a host whose ISA svmm cannot run guests on, and that the terminal
+is restored when `svmm run` fails after entering raw mode.
+Usage: test_cli.py SVMM_BINARY
 """
 import json
 import os
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import termios
+import xml.etree.ElementTree as ET
 
 SVMM = os.path.abspath(sys.argv[1])
 WORK = tempfile.mkdtemp(prefix="svmm-host-test-")
@@ -119,6 +121,36 @@ def test_validate_writes_device_tree():
     check("dtb console", fdtget(dtb, "/chosen", "stdout-path") == "/pl011@9000000")
 
 
+def test_sdf():
+    """`svmm sdf` writes a well-formed Microkit system description for the VM."""
+    vm = os.path.join(WORK, "sdf.json")
+    with open(vm, "w") as f:
+        json.dump({"name": "vm0", "kernel": "Image", "cpus": 2, "memory": "512M"}, f)
+    r = svmm("sdf", vm)
+    check("sdf ok", r.returncode == 0 and r.stderr == "", repr(r.stderr))
+    try:
+        root = ET.fromstring(r.stdout)
+    except ET.ParseError as e:
+        check("sdf well-formed", False, f"{e}: {r.stdout!r}")
+        return
+    pds = root.findall("protection_domain")
+    vms = root.findall("protection_domain/virtual_machine")
+    ram = root.find("memory_region[@name='guest_ram']")
+    check("sdf elements", root.tag == "system" and len(pds) == 1 and len(vms) == 1
+          and pds[0].find("program_image").get("path") == "svmm.elf", r.stdout)
+    check("sdf vcpus", vms and [v.get("id") for v in vms[0].findall("vcpu")] == ["0", "1"],
+          r.stdout)
+    check("sdf guest ram", ram is not None and int(ram.get("size"), 16) == 512 << 20
+          and vms and vms[0].find("map[@mr='guest_ram']").get("vaddr") == "0x40000000",
+          r.stdout)
+    out = os.path.join(WORK, "vm0.system")
+    r2 = svmm("sdf", "--out", out, vm)
+    with open(out) as f:
+        check("sdf --out", r2.returncode == 0 and r2.stdout == "" and f.read() == r.stdout,
+              repr(r2.stderr))
+    one_error_line("sdf too many cpus", svmm("sdf", vm, "--cpus", "9"), "cpus 9", "1 to 8")
+
+
 def test_refusal_on_unsupported_host():
     if platform.machine() == "aarch64":
         return
@@ -149,7 +181,7 @@ def test_terminal_restored_after_failure():
         check("pty run refused", os.waitstatus_to_exitcode(status) == 2, repr(output))
 
 
-for test in [test_version_and_help, test_bad_inputs, test_validate_writes_device_tree,
+for test in [test_version_and_help, test_bad_inputs, test_validate_writes_device_tree, test_sdf,
              test_refusal_on_unsupported_host, test_terminal_restored_after_failure]:
     test()
 print(f"host: {RESULTS['passed']} passed, {RESULTS['failed']} failed")

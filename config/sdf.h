@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The VM description as a Microkit System Description File (SDF): the XML
+ * the `microkit` tool turns into a bootable seL4 image. One svmm protection
+ * domain per VM; the guest is its child virtual machine, one vcpu element per
+ * vCPU. The schema is Microkit 2.0.1's (docs/manual.md, "System Description
+ * File", and tool/microkit/src/sdf.rs at tag 2.0.1).
+ */
+#ifndef SVMM_CONFIG_SDF_H
+#define SVMM_CONFIG_SDF_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config/vm_config.h"
+
+/*
+ * Symbols the SDF asks the microkit tool to patch in the svmm program image
+ * (setvar_vaddr / setvar_size). The tool fails when the image lacks one, so
+ * the seL4 build of svmm must define each as a `uintptr_t` (or `size_t`)
+ * variable with exactly this name.
+ */
+#define SDF_SYMBOL_GUEST_RAM_VADDR "guest_ram_vaddr" /* guest RAM as the VMM sees it */
+#define SDF_SYMBOL_GUEST_RAM_SIZE  "guest_ram_size"
+#define SDF_SYMBOL_UART_VADDR	   "uart_vaddr" /* the board UART, mapped uncached */
+
+/*
+ * Board and SDK facts the SDF needs; none of them is in the VM description.
+ * Addresses are physical (phys), guest physical (guest) or in the svmm
+ * protection domain's address space (vmm_*).
+ */
+struct sdf_params {
+	const char *board;	 /* Microkit board name, for messages */
+	uint64_t board_ram_size; /* all the board's RAM; guest RAM must fit in less */
+	unsigned max_vcpus;	 /* vcpu elements one VM may have on this board */
+	uint64_t vaddr_limit;	 /* end of a PD's or VM's address space */
+
+	const char *vmm_name;  /* protection_domain name */
+	const char *vmm_image; /* program_image path, relative to the tool's search path */
+	unsigned vmm_priority; /* 0..254 */
+	uint64_t vmm_stack_size;
+	unsigned vm_priority; /* 0..254 */
+
+	uint64_t guest_ram_base;      /* where the guest finds RAM */
+	uint64_t vmm_guest_ram_vaddr; /* where svmm finds the same RAM */
+
+	/* The GIC's virtual CPU interface, shown to the guest as its GICC. */
+	uint64_t gic_vcpu_phys;
+	uint64_t gic_vcpu_guest;
+	uint64_t gic_vcpu_size;
+
+	/* The board UART svmm drives (the guest's PL011 is emulated by svmm). */
+	uint64_t uart_phys;
+	uint64_t uart_size;
+	uint64_t vmm_uart_vaddr;
+	unsigned uart_irq;	  /* interrupt number as the kernel numbers it (SPI + 32) */
+	unsigned uart_channel_id; /* the irq's channel id in svmm, 0..61 */
+};
+
+/*
+ * QEMU's virt board as Microkit 2.0.1 builds seL4 for it (qemu_virt_aarch64):
+ * 2 GiB of RAM, one core, GICv2. Guest RAM at 1 GiB and the GIC CPU interface
+ * at 0x08010000, as arch/aarch64's guest map places them.
+ */
+struct sdf_params sdf_params_qemu_virt_aarch64(void);
+
+/*
+ * Writes the SDF for `cfg` to `out`. The output depends only on the
+ * arguments, so the same description gives the same bytes. 0, or -1 with
+ * `err` filled in: a description the board cannot hold (too many vCPUs, too
+ * much memory), devices that have no seL4 backend yet (disk, net, rng,
+ * vsock, virtio console), inconsistent `params`, or a failed write.
+ */
+int sdf_write(FILE *out, const struct vm_config *cfg, const struct sdf_params *params,
+	      struct config_error *err);
+
+#endif

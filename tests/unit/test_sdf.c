@@ -1,0 +1,528 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The Microkit system description: the elements a VM needs, one vcpu per
+ * vCPU, well-formed XML with escaped values, the same bytes for the same
+ * input, and one-line refusals for what the board or seL4 svmm cannot hold.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/sdf.h"
+#include "config/vm_config.h"
+
+/* ---- helpers ---- */
+
+static void set_ok(struct vm_config *cfg, const char *field, const char *value)
+{
+	struct config_error err = {{0}};
+
+	if (vm_config_set(cfg, field, value, "--flag", NULL, &err) != 0)
+		fail_msg("%s=\"%s\" refused: %s", field, value, err.message);
+}
+
+/* A VM with `cpus` vCPUs and `memory`; the kernel path is not read by sdf_write. */
+static void make_config(struct vm_config *cfg, const char *name, const char *cpus,
+			const char *memory)
+{
+	vm_config_init(cfg);
+	set_ok(cfg, "name", name);
+	set_ok(cfg, "cpus", cpus);
+	set_ok(cfg, "memory", memory);
+}
+
+/* The SDF as a malloc'd string, or NULL with `err` filled in. */
+static char *render(const struct vm_config *cfg, const struct sdf_params *params,
+		    struct config_error *err)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+	int result;
+
+	assert_non_null(out);
+	result = sdf_write(out, cfg, params, err);
+	fclose(out);
+	if (result != 0) {
+		assert_int_equal(result, -1);
+		assert_true(size == 0);
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static char *render_ok(const struct vm_config *cfg, const struct sdf_params *params)
+{
+	struct config_error err = {{0}};
+	char *text = render(cfg, params, &err);
+
+	if (text == NULL)
+		fail_msg("sdf_write refused: %s", err.message);
+	return text;
+}
+
+static void expect_refusal(const struct vm_config *cfg, const struct sdf_params *params,
+			   const char *expected)
+{
+	struct config_error err = {{0}};
+	char *text = render(cfg, params, &err);
+
+	if (text != NULL)
+		fail_msg("sdf_write accepted, wanted \"%s\"", expected);
+	assert_string_equal(err.message, expected);
+}
+
+static unsigned count(const char *haystack, const char *needle)
+{
+	unsigned n = 0;
+
+	for (const char *at = strstr(haystack, needle); at != NULL;
+	     at = strstr(at + strlen(needle), needle))
+		n++;
+	return n;
+}
+
+static void assert_contains(const char *text, const char *needle)
+{
+	if (strstr(text, needle) == NULL)
+		fail_msg("missing %s in:\n%s", needle, text);
+}
+
+/* ---- a small well-formedness checker: just what the SDF uses ---- */
+
+/* An attribute value: no '<', every '&' the start of a known reference. */
+static bool value_ok(const char *value, size_t length)
+{
+	static const char *const refs[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
+
+	for (size_t i = 0; i < length; i++) {
+		bool known = false;
+
+		if (value[i] == '<')
+			return false;
+		if (value[i] != '&')
+			continue;
+		for (size_t r = 0; r < sizeof(refs) / sizeof(refs[0]); r++)
+			known = known || strncmp(value + i, refs[r], strlen(refs[r])) == 0;
+		if (!known && value[i + 1] == '#') {
+			size_t j = i + 2;
+
+			while (j < length && value[j] >= '0' && value[j] <= '9')
+				j++;
+			known = j > i + 2 && j < length && value[j] == ';';
+		}
+		if (!known)
+			return false;
+	}
+	return true;
+}
+
+static bool name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-' || c == '.' || c == ':';
+}
+
+static const char *skip_space(const char *p)
+{
+	while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+		p++;
+	return p;
+}
+
+/*
+ * Checks the XML declaration, comments, one root element, balanced and
+ * properly nested tags, quoted attributes without duplicates, and no text
+ * besides white space. Returns NULL when well-formed, else what is wrong.
+ */
+static const char *xml_problem(const char *text)
+{
+	const char *stack[16];
+	size_t stack_len[16];
+	unsigned depth = 0, roots = 0;
+	const char *p = text;
+
+	if (strncmp(p, "<?xml ", 6) == 0) {
+		p = strstr(p, "?>");
+		if (p == NULL)
+			return "unterminated declaration";
+		p += 2;
+	}
+	for (;;) {
+		const char *name;
+		size_t name_len;
+		bool closing;
+
+		p = skip_space(p);
+		if (*p == '\0')
+			break;
+		if (*p != '<')
+			return "text outside tags";
+		if (strncmp(p, "<!--", 4) == 0) {
+			const char *end = strstr(p + 4, "--");
+
+			if (end == NULL || end[2] != '>')
+				return "bad comment";
+			p = end + 3;
+			continue;
+		}
+		closing = p[1] == '/';
+		name = p + (closing ? 2 : 1);
+		for (name_len = 0; name_char(name[name_len]); name_len++)
+			;
+		if (name_len == 0)
+			return "tag without a name";
+		p = name + name_len;
+		if (closing) {
+			p = skip_space(p);
+			if (*p != '>' || depth == 0 || stack_len[depth - 1] != name_len ||
+			    strncmp(stack[depth - 1], name, name_len) != 0)
+				return "mismatched closing tag";
+			depth--;
+			p++;
+			continue;
+		}
+		if (depth == 0 && ++roots > 1)
+			return "more than one root element";
+		{
+			const char *attrs[16];
+			size_t attr_lens[16];
+			unsigned attr_count = 0;
+
+			for (;;) {
+				const char *attr, *value;
+				size_t attr_len;
+
+				if (*p != ' ' && *p != '\n' && *p != '/' && *p != '>')
+					return "attributes not separated by space";
+				p = skip_space(p);
+				if (*p == '>' || strncmp(p, "/>", 2) == 0)
+					break;
+				attr = p;
+				for (attr_len = 0; name_char(attr[attr_len]); attr_len++)
+					;
+				if (attr_len == 0 || attr[attr_len] != '=' ||
+				    attr[attr_len + 1] != '"')
+					return "attribute without =\"value\"";
+				for (unsigned a = 0; a < attr_count; a++) {
+					if (attr_lens[a] == attr_len &&
+					    strncmp(attrs[a], attr, attr_len) == 0)
+						return "duplicate attribute";
+				}
+				if (attr_count == 16)
+					return "too many attributes for this checker";
+				attrs[attr_count] = attr;
+				attr_lens[attr_count++] = attr_len;
+				value = attr + attr_len + 2;
+				p = strchr(value, '"');
+				if (p == NULL)
+					return "unterminated attribute value";
+				if (!value_ok(value, (size_t)(p - value)))
+					return "unescaped character in an attribute value";
+				p++;
+			}
+		}
+		if (*p == '/') {
+			p += 2;
+			continue;
+		}
+		if (depth == 16)
+			return "nested too deeply for this checker";
+		stack[depth] = name;
+		stack_len[depth++] = name_len;
+		p++;
+	}
+	if (depth != 0)
+		return "unclosed element";
+	if (roots != 1)
+		return "no root element";
+	return NULL;
+}
+
+static void assert_well_formed(const char *text)
+{
+	const char *problem = xml_problem(text);
+
+	if (problem != NULL)
+		fail_msg("not well-formed XML (%s):\n%s", problem, text);
+}
+
+/* ---- tests ---- */
+
+static void test_checker_catches_malformed_xml(void **state)
+{
+	(void)state;
+	assert_null(xml_problem("<a x=\"1\"><b /></a>"));
+	assert_non_null(xml_problem("<a><b></a></b>"));
+	assert_non_null(xml_problem("<a><b></a>"));
+	assert_non_null(xml_problem("<a x=\"1&2\" />"));
+	assert_non_null(xml_problem("<a x=\"<\" />"));
+	assert_non_null(xml_problem("<a x=\"1\" x=\"2\" />"));
+	assert_non_null(xml_problem("<a />text"));
+	assert_non_null(xml_problem("<a /><b />"));
+}
+
+static void test_one_vcpu_vm(void **state)
+{
+	struct vm_config cfg;
+	struct sdf_params params = sdf_params_qemu_virt_aarch64();
+	char *text;
+
+	(void)state;
+	make_config(&cfg, "vm0", "1", "256M");
+	text = render_ok(&cfg, &params);
+	assert_well_formed(text);
+	assert_int_equal(count(text, "<system>"), 1);
+	assert_int_equal(count(text, "<protection_domain "), 1);
+	assert_int_equal(count(text, "<virtual_machine "), 1);
+	assert_int_equal(count(text, "<vcpu "), 1);
+	assert_contains(text, "<vcpu id=\"0\" />");
+	assert_contains(text, "<protection_domain name=\"vmm\" priority=\"254\"");
+	assert_contains(text, "<program_image path=\"svmm.elf\" />");
+	assert_contains(text, "<virtual_machine name=\"vm0\" priority=\"253\">");
+	/* Guest RAM: the VM's size, 2 MiB pages, placed by the tool, at 1 GiB for the guest. */
+	assert_contains(text, "<memory_region name=\"guest_ram\" size=\"0x10000000\" "
+			      "page_size=\"0x200000\" />");
+	assert_contains(text, "            <map mr=\"guest_ram\" vaddr=\"0x40000000\" "
+			      "perms=\"rwx\" />");
+	assert_contains(text, "<map mr=\"guest_ram\" vaddr=\"0x40000000\" perms=\"rw\" "
+			      "setvar_vaddr=\"guest_ram_vaddr\" setvar_size=\"guest_ram_size\" />");
+	/* The GIC virtual CPU interface where the guest's GICC is; the UART to svmm. */
+	assert_contains(text, "<memory_region name=\"gic_vcpu\" size=\"0x1000\" "
+			      "phys_addr=\"0x8040000\" />");
+	assert_contains(text, "<map mr=\"gic_vcpu\" vaddr=\"0x8010000\" perms=\"rw\" "
+			      "cached=\"false\" />");
+	assert_contains(text, "<memory_region name=\"uart\" size=\"0x1000\" "
+			      "phys_addr=\"0x9000000\" />");
+	assert_contains(text, "<map mr=\"uart\" vaddr=\"0x9000000\" perms=\"rw\" "
+			      "cached=\"false\" setvar_vaddr=\"uart_vaddr\" />");
+	assert_contains(text, "<irq irq=\"33\" id=\"1\" />");
+	/* The UART belongs to svmm only: the guest's accesses fault to the emulated PL011. */
+	assert_int_equal(count(text, "mr=\"uart\""), 1);
+	free(text);
+	vm_config_free(&cfg);
+}
+
+static void test_two_vcpus(void **state)
+{
+	struct vm_config cfg;
+	struct sdf_params params = sdf_params_qemu_virt_aarch64();
+	char *text;
+	const char *first, *second;
+
+	(void)state;
+	make_config(&cfg, "vm0", "2", "512M");
+	text = render_ok(&cfg, &params);
+	assert_well_formed(text);
+	assert_int_equal(count(text, "<vcpu "), 2);
+	first = strstr(text, "<vcpu id=\"0\" />");
+	second = strstr(text, "<vcpu id=\"1\" />");
+	assert_non_null(first);
+	assert_non_null(second);
+	assert_true(first < second);
+	/* Both inside the virtual machine. */
+	assert_true(strstr(text, "<virtual_machine ") < first);
+	assert_true(second < strstr(text, "</virtual_machine>"));
+	assert_contains(text, "<memory_region name=\"guest_ram\" size=\"0x20000000\"");
+	free(text);
+	vm_config_free(&cfg);
+}
+
+static void test_odd_mebibytes_use_small_pages(void **state)
+{
+	struct vm_config cfg;
+	struct sdf_params params = sdf_params_qemu_virt_aarch64();
+	char *text;
+
+	(void)state;
+	make_config(&cfg, "vm0", "1", "17M");
+	text = render_ok(&cfg, &params);
+	assert_contains(text, "<memory_region name=\"guest_ram\" size=\"0x1100000\" />");
+	free(text);
+	vm_config_free(&cfg);
+}
+
+static void test_special_characters_escaped(void **state)
+{
+	struct vm_config cfg;
+	struct sdf_params params = sdf_params_qemu_virt_aarch64();
+	char *text;
+
+	(void)state;
+	make_config(&cfg, "vm0", "1", "64M");
+	/* The description's name is A-Z a-z 0-9 . _ -; a struct filled by hand may hold more. */
+	free(cfg.name);
+	cfg.name = strdup("a<b>&\"c'");
+	assert_non_null(cfg.name);
+	params.vmm_image = "images/svmm & co\t\"v1\".elf";
+	params.vmm_name = "vmm<1>";
+	text = render_ok(&cfg, &params);
+	assert_well_formed(text);
+	assert_contains(text, "<virtual_machine name=\"a&lt;b&gt;&amp;&quot;c&apos;\"");
+	assert_contains(text, "<program_image path=\"images/svmm &amp; co&#9;&quot;v1&quot;.elf\"");
+	assert_contains(text, "<protection_domain name=\"vmm&lt;1&gt;\"");
+	free(text);
+	vm_config_free(&cfg);
+}
+
+static void test_deterministic(void **state)
+{
+	struct vm_config a, b;
+	struct sdf_params params = sdf_params_qemu_virt_aarch64();
+	char *first, *second;
+
+	(void)state;
+	make_config(&a, "vm0", "3", "1G");
+	make_config(&b, "vm0", "3", "1G");
+	first = render_ok(&a, &params);
+	second = render_ok(&b, &params);
+	assert_string_equal(first, second);
+	free(second);
+	second = render_ok(&a, &params);
+	assert_string_equal(first, second);
+	free(first);
+	free(second);
+	vm_config_free(&a);
+	vm_config_free(&b);
+}
+
+static void test_board_limits(void **state)
+{
+	struct vm_config cfg;
+	struct sdf_params params = sdf_params_qemu_virt_aarch64();
+	char *text;
+
+	(void)state;
+	make_config(&cfg, "vm0", "8", "1G");
+	text = render_ok(&cfg, &params);
+	assert_contains(text, "<vcpu id=\"7\" />");
+	free(text);
+	set_ok(&cfg, "cpus", "9");
+	expect_refusal(&cfg, &params, "cpus 9: qemu_virt_aarch64 takes 1 to 8 vCPUs per VM");
+	set_ok(&cfg, "cpus", "1");
+	set_ok(&cfg, "memory", "2G");
+	expect_refusal(&cfg, &params,
+		       "memory 2G: qemu_virt_aarch64 has 2G of RAM in all, shared with seL4 and "
+		       "svmm; give the guest less");
+	vm_config_free(&cfg);
+}
+
+static void test_devices_without_sel4_backend_refused(void **state)
+{
+	struct vm_config cfg;
+	struct sdf_params params = sdf_params_qemu_virt_aarch64();
+
+	(void)state;
+	make_config(&cfg, "vm0", "1", "64M");
+	set_ok(&cfg, "disk", "/srv/root.img");
+	set_ok(&cfg, "rng", "true");
+	expect_refusal(&cfg, &params,
+		       "disk: virtio-blk has no seL4 backend yet, so qemu_virt_aarch64 cannot "
+		       "describe it (the SDF holds RAM, vCPUs, the GIC and the PL011 console)");
+	vm_config_free(&cfg);
+
+	make_config(&cfg, "vm0", "1", "64M");
+	set_ok(&cfg, "rng", "true");
+	expect_refusal(&cfg, &params,
+		       "rng: virtio-rng has no seL4 backend yet, so qemu_virt_aarch64 cannot "
+		       "describe it (the SDF holds RAM, vCPUs, the GIC and the PL011 console)");
+	vm_config_free(&cfg);
+
+	make_config(&cfg, "vm0", "1", "64M");
+	set_ok(&cfg, "console", "virtio,stdio");
+	expect_refusal(&cfg, &params,
+		       "console: virtio-console has no seL4 backend yet, so qemu_virt_aarch64 "
+		       "cannot describe it (the SDF holds RAM, vCPUs, the GIC and the PL011 "
+		       "console)");
+	vm_config_free(&cfg);
+
+	/* Where the console's host side goes does not matter on seL4: the UART is svmm's. */
+	make_config(&cfg, "vm0", "1", "64M");
+	set_ok(&cfg, "console", "pty");
+	free(render_ok(&cfg, &params));
+	vm_config_free(&cfg);
+}
+
+static void test_bad_params_refused(void **state)
+{
+	struct vm_config cfg;
+	struct sdf_params params = sdf_params_qemu_virt_aarch64();
+
+	(void)state;
+	make_config(&cfg, "vm0", "1", "64M");
+	params.vmm_priority = 255;
+	expect_refusal(&cfg, &params, "sdf: priorities 255 and 253: expected 0 to 254");
+	params = sdf_params_qemu_virt_aarch64();
+	params.vmm_image = "";
+	expect_refusal(&cfg, &params,
+		       "sdf: program image \"\": expected a non-empty name without control "
+		       "characters");
+	params = sdf_params_qemu_virt_aarch64();
+	params.vmm_name = "v\x01m";
+	expect_refusal(&cfg, &params,
+		       "sdf: protection domain name \"v\\x01m\": expected a non-empty name "
+		       "without control characters");
+	/* The UART mapped into svmm where guest RAM is. */
+	params = sdf_params_qemu_virt_aarch64();
+	params.vmm_uart_vaddr = 0x40001000;
+	expect_refusal(&cfg, &params,
+		       "sdf: protection domain maps uart at 0x40001000 over guest_ram at "
+		       "0x40000000");
+	params = sdf_params_qemu_virt_aarch64();
+	params.gic_vcpu_phys = 0x8040800;
+	expect_refusal(&cfg, &params,
+		       "sdf: region gic_vcpu: address 0x8040800 is not a multiple of its page "
+		       "size 0x1000");
+	params = sdf_params_qemu_virt_aarch64();
+	params.vaddr_limit = 0x42000000;
+	expect_refusal(&cfg, &params,
+		       "sdf: protection domain maps guest_ram at 0x40000000, past its address "
+		       "space's end 0x41ff0000");
+	params = sdf_params_qemu_virt_aarch64();
+	params.uart_channel_id = 62;
+	expect_refusal(&cfg, &params, "sdf: uart channel id 62: expected 0 to 61");
+	vm_config_free(&cfg);
+}
+
+static void test_write_failure_reported(void **state)
+{
+	struct vm_config cfg;
+	struct sdf_params params = sdf_params_qemu_virt_aarch64();
+	struct config_error err = {{0}};
+	FILE *full = fopen("/dev/full", "w");
+
+	(void)state;
+	if (full == NULL)
+		skip();
+	make_config(&cfg, "vm0", "1", "64M");
+	assert_int_equal(sdf_write(full, &cfg, &params, &err), -1);
+	assert_string_equal(err.message, "sdf: cannot write the system description");
+	fclose(full);
+	vm_config_free(&cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_checker_catches_malformed_xml),
+	    cmocka_unit_test(test_one_vcpu_vm),
+	    cmocka_unit_test(test_two_vcpus),
+	    cmocka_unit_test(test_odd_mebibytes_use_small_pages),
+	    cmocka_unit_test(test_special_characters_escaped),
+	    cmocka_unit_test(test_deterministic),
+	    cmocka_unit_test(test_board_limits),
+	    cmocka_unit_test(test_devices_without_sel4_backend_refused),
+	    cmocka_unit_test(test_bad_params_refused),
+	    cmocka_unit_test(test_write_failure_reported),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
