@@ -5,6 +5,7 @@
 
 #include <libfdt.h>
 
+#include "arch/aarch64/psci.h"
 #include "core/errors.h"
 #include "core/string.h"
 
@@ -179,16 +180,6 @@ static bool range_wraps(uint64_t base, uint64_t size)
 	return size != 0 && base + (size - 1) < base;
 }
 
-/*
- * The MPIDR affinity KVM gives vCPU `index` (Aff0 holds 16 CPUs, the rest
- * go up into Aff1 and Aff2). A cpu node's reg must equal its CPU's MPIDR,
- * so an seL4 backend must program VMPIDR_EL2 the same way.
- */
-static uint32_t cpu_mpidr(unsigned index)
-{
-	return (index & 0xfu) | ((index >> 4) & 0xffu) << 8 | ((index >> 12) & 0xffu) << 16;
-}
-
 static int check_device(const struct vm_device *dev)
 {
 	char name[NODE_NAME_MAX];
@@ -279,7 +270,8 @@ static void write_cpus(struct fdt_writer *w, const struct arm64_fdt_params *p)
 	prop_u32(w, "#address-cells", 1);
 	prop_u32(w, "#size-cells", 0);
 	for (unsigned i = 0; i < p->cpus; i++) {
-		uint32_t mpidr = cpu_mpidr(i);
+		/* A cpu node's reg is its CPU's MPIDR affinity (Aff0..Aff2 fit one cell). */
+		uint32_t mpidr = (uint32_t)arm64_vcpu_mpidr(i);
 
 		begin_unit_node(w, "cpu", mpidr);
 		prop_string(w, "device_type", "cpu");
