@@ -350,9 +350,10 @@ static int blk_ranges(struct virtio_blk *blk, const struct virtq *vq, bool zeroe
  * Serves the request in blk->chain: 0 and *used set, or a negative enum
  * virtq_error when the chain cannot be answered at all.
  */
-static int blk_serve(struct virtio_blk *blk, const struct virtq *vq, uint32_t *used)
+static int blk_serve(struct virtio_device *dev, const struct virtq *vq,
+		     const struct virtq_chain *chain, uint32_t *used)
 {
-	const struct virtq_chain *chain = &blk->chain;
+	struct virtio_blk *blk = blk_from_dev(dev);
 	uint8_t header[VIRTIO_BLK_HEADER_SIZE];
 	uint8_t status = VIRTIO_BLK_S_IOERR;
 	uint32_t data_written = 0, type;
@@ -407,43 +408,13 @@ static int blk_serve(struct virtio_blk *blk, const struct virtq *vq, uint32_t *u
 }
 
 /*
- * Answers every request on the queue. Requests are served in ring order
- * and each completes before the next is taken, so the device holds no
- * request across notifies and a reset needs to cancel nothing.
+ * Requests are served in ring order and each completes before the next is
+ * taken, so the device holds no request across notifies and a reset needs
+ * to cancel nothing.
  */
 static void blk_process(struct virtio_blk *blk)
 {
-	struct virtio_device *dev = &blk->virtio;
-	struct virtq *vq = &dev->queues[BLK_QUEUE];
-	bool rechecked = false;
-
-	if (!virtio_device_live(dev) || !vq->ready)
-		return;
-	for (;;) {
-		uint32_t used = 0;
-		int err = virtq_next_chain(vq, &blk->chain);
-
-		if (err == 0 && !rechecked) {
-			/*
-			 * With EVENT_IDX, ask for a notify on the next request, then
-			 * look once more: one posted before the driver could see the
-			 * new avail_event would otherwise wait forever.
-			 */
-			virtq_publish_avail_event(vq);
-			rechecked = true;
-			continue;
-		}
-		if (err == 0)
-			break;
-		rechecked = false;
-		if (err > 0)
-			err = blk_serve(blk, vq, &used);
-		if (err < 0) {
-			virtio_device_fail(dev, BLK_QUEUE, -err);
-			return;
-		}
-		virtio_complete(dev, BLK_QUEUE, blk->chain.head, used);
-	}
+	virtio_serve_queue(&blk->virtio, BLK_QUEUE, &blk->chain, blk_serve);
 }
 
 static void blk_queue_notify(struct virtio_device *dev, unsigned queue)

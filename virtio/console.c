@@ -37,12 +37,14 @@ static bool console_has_newline(const uint8_t *data, size_t len)
 
 /*
  * Copies the readable bytes of the request in con->chain into the staging
- * buffer, flushing whenever it fills. Sets *newline when a newline went by.
+ * buffer, flushing whenever it fills; notes in con->tx_newline when a
+ * newline went by.
  * 0, or a negative enum virtq_error.
  */
-static int console_take_output(struct virtio_console *con, const struct virtq *vq, bool *newline)
+static int console_take_output(struct virtio_device *dev, const struct virtq *vq,
+			       const struct virtq_chain *chain, uint32_t *written)
 {
-	const struct virtq_chain *chain = &con->chain;
+	struct virtio_console *con = console_from_dev(dev);
 	uint64_t len = chain->readable_len;
 	uint64_t offset = 0;
 
@@ -65,13 +67,15 @@ static int console_take_output(struct virtio_console *con, const struct virtq *v
 
 		if (err < 0)
 			return err;
-		if (!*newline && console_has_newline(dst, n))
-			*newline = true;
+		if (!con->tx_newline && console_has_newline(dst, n))
+			con->tx_newline = true;
 		con->tx_len += n;
 		offset += n;
 		if (con->tx_len == VIRTIO_CONSOLE_TX_BUFFER)
 			virtio_console_flush(con);
 	}
+	/* The device writes nothing into a transmit buffer. */
+	*written = 0;
 	return 0;
 }
 
@@ -85,42 +89,10 @@ static int console_take_output(struct virtio_console *con, const struct virtq *v
  */
 static void console_transmit(struct virtio_console *con)
 {
-	struct virtio_device *dev = &con->virtio;
-	struct virtq *vq = &dev->queues[VIRTIO_CONSOLE_TX_QUEUE];
-	bool newline = false;
-	bool rechecked = false;
-
-	if (!virtio_device_live(dev) || !vq->ready)
-		return;
-	for (;;) {
-		int err = virtq_next_chain(vq, &con->chain);
-
-		if (err == 0 && !rechecked) {
-			/*
-			 * With EVENT_IDX, ask for a notify on the next buffer, then
-			 * look once more: a buffer posted before the driver could
-			 * see the new avail_event would otherwise wait forever.
-			 */
-			virtq_publish_avail_event(vq);
-			rechecked = true;
-			continue;
-		}
-		if (err == 0)
-			break;
-		rechecked = false;
-		if (err > 0)
-			err = console_take_output(con, vq, &newline);
-		if (err < 0) {
-			virtio_device_fail(dev, VIRTIO_CONSOLE_TX_QUEUE, -err);
-			break;
-		}
-		/* The device writes nothing into a transmit buffer. */
-		virtio_complete(dev, VIRTIO_CONSOLE_TX_QUEUE, con->chain.head, 0);
-		if (!virtio_device_live(dev))
-			break; /* the used ring was bad: the device awaits a reset */
-	}
+	con->tx_newline = false;
+	virtio_serve_queue(&con->virtio, VIRTIO_CONSOLE_TX_QUEUE, &con->chain, console_take_output);
 	/* Whole lines go out now; a partial line waits for more or for the host's timer. */
-	if (newline)
+	if (con->tx_newline)
 		virtio_console_flush(con);
 	else if (con->tx_len > 0 && con->backend.output_pending != NULL)
 		con->backend.output_pending(con->backend.ctx);

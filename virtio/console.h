@@ -59,6 +59,7 @@ struct virtio_console {
 	struct virtq_chain chain;
 	uint8_t tx_buffer[VIRTIO_CONSOLE_TX_BUFFER];
 	size_t tx_len;
+	bool tx_newline; /* the requests served in this notify ended a line */
 };
 
 /*

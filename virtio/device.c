@@ -98,6 +98,38 @@ void virtio_complete(struct virtio_device *dev, unsigned queue, uint16_t head, u
 	virtio_complete_batch(dev, queue, &elem, 1);
 }
 
+void virtio_serve_queue(struct virtio_device *dev, unsigned queue, struct virtq_chain *chain,
+			virtio_serve_fn serve)
+{
+	struct virtq *vq = &dev->queues[queue];
+	bool rechecked = false;
+
+	if (queue >= VIRTIO_MAX_QUEUES || !virtio_device_live(dev) || !vq->ready)
+		return;
+	for (;;) {
+		uint32_t written = 0;
+		int err = virtq_next_chain(vq, chain);
+
+		if (err == 0 && !rechecked) {
+			virtq_publish_avail_event(vq);
+			rechecked = true;
+			continue;
+		}
+		if (err == 0)
+			return;
+		rechecked = false;
+		if (err > 0)
+			err = serve(dev, vq, chain, &written);
+		if (err < 0) {
+			virtio_device_fail(dev, queue, -err);
+			return;
+		}
+		virtio_complete(dev, queue, chain->head, written);
+		if (!virtio_device_live(dev))
+			return; /* the used ring was bad: the device awaits a reset */
+	}
+}
+
 /* err is taken with either sign: callers pass -err of a virtq_* result or the enum itself. */
 void virtio_device_fail(struct virtio_device *dev, unsigned queue, int err)
 {

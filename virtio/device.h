@@ -105,6 +105,26 @@ void virtio_complete_batch(struct virtio_device *dev, unsigned queue,
 			   const struct virtq_used_elem *elems, unsigned count);
 
 /*
+ * Serves one request: `chain` was just taken from `queue`. Sets *written
+ * to the bytes written into its device-writable segments. 0, or a negative
+ * enum virtq_error when the chain breaks the rules (the device then needs
+ * a reset).
+ */
+typedef int (*virtio_serve_fn)(struct virtio_device *dev, const struct virtq *vq,
+			       const struct virtq_chain *chain, uint32_t *written);
+
+/*
+ * Serves every request on `queue`, in ring order, each completed before the
+ * next is taken, using `chain` as scratch. Not just a quota: with EVENT_IDX
+ * the driver sends no further notify for requests it posts while the device
+ * is behind, so any left over could wait forever. When the ring looks
+ * empty it publishes avail_event and looks once more, for a request posted
+ * before the driver could see it. Does nothing unless the device is live.
+ */
+void virtio_serve_queue(struct virtio_device *dev, unsigned queue, struct virtq_chain *chain,
+			virtio_serve_fn serve);
+
+/*
  * The guest broke the rules on `queue` (err: an enum virtq_error): logs
  * once (rate-limited) and sets NEEDS_RESET; the device stops using its
  * queues until the driver resets it. Other devices are unaffected.

@@ -66,9 +66,10 @@ static uint32_t rng_fill_segment(struct virtio_rng *rng, uint8_t *dst, uint32_t 
  * Serves the request in rng->chain: 0 and *written set, or a negative enum
  * virtq_error when a segment is no longer in guest memory.
  */
-static int rng_serve(struct virtio_rng *rng, const struct virtq *vq, uint32_t *written)
+static int rng_serve(struct virtio_device *dev, const struct virtq *vq,
+		     const struct virtq_chain *chain, uint32_t *written)
 {
-	const struct virtq_chain *chain = &rng->chain;
+	struct virtio_rng *rng = rng_from_dev(dev);
 	uint32_t budget = VIRTIO_RNG_MAX_REQUEST;
 	uint32_t total = 0;
 	bool dry = false;
@@ -100,47 +101,13 @@ static int rng_serve(struct virtio_rng *rng, const struct virtq *vq, uint32_t *w
 }
 
 /*
- * Answers every request on the queue, not just a quota: with EVENT_IDX the
- * driver sends no further notify for requests it posts while the device is
- * behind, so any left over could wait forever. The work stays bounded per
- * request (VIRTIO_RNG_MAX_REQUEST bytes), and a guest that keeps refilling
- * the queue from another vCPU pays for every request it makes.
+ * The work stays bounded per request (VIRTIO_RNG_MAX_REQUEST bytes), and a
+ * guest that keeps refilling the queue from another vCPU pays for every
+ * request it makes.
  */
 static void rng_process(struct virtio_rng *rng)
 {
-	struct virtio_device *dev = &rng->virtio;
-	struct virtq *vq = &dev->queues[VIRTIO_RNG_QUEUE];
-	bool rechecked = false;
-
-	if (!virtio_device_live(dev) || !vq->ready)
-		return;
-	for (;;) {
-		uint32_t written = 0;
-		int err = virtq_next_chain(vq, &rng->chain);
-
-		if (err == 0 && !rechecked) {
-			/*
-			 * With EVENT_IDX, ask for a notify on the next buffer, then
-			 * look once more: a buffer posted before the driver could
-			 * see the new avail_event would otherwise wait forever.
-			 */
-			virtq_publish_avail_event(vq);
-			rechecked = true;
-			continue;
-		}
-		if (err == 0)
-			break;
-		rechecked = false;
-		if (err > 0)
-			err = rng_serve(rng, vq, &written);
-		if (err < 0) {
-			virtio_device_fail(dev, VIRTIO_RNG_QUEUE, -err);
-			return;
-		}
-		virtio_complete(dev, VIRTIO_RNG_QUEUE, rng->chain.head, written);
-		if (!virtio_device_live(dev))
-			return; /* the used ring was bad: the device awaits a reset */
-	}
+	virtio_serve_queue(&rng->virtio, VIRTIO_RNG_QUEUE, &rng->chain, rng_serve);
 }
 
 static void rng_queue_notify(struct virtio_device *dev, unsigned queue)
