@@ -70,8 +70,48 @@ static int validate(const struct vm_config *cfg)
 }
 
 /*
+ * `svmm sdf --dtb-out FILE`: the guest's device tree for the system the SDF
+ * describes, which the seL4 build packages into svmm.elf beside the kernel
+ * and initrd. svmm on seL4 offers a GICv2 (the board's, with the distributor
+ * emulated) and takes PSCI calls by SMC: seL4 handles a guest's HVC as a
+ * system call of its own.
+ */
+static int write_sel4_dtb(const struct vm_config *cfg)
+{
+	struct guest_images images;
+	struct vm vm;
+	struct pl011 uart;
+	struct pl011_backend no_output = {0};
+	unsigned char *dtb = malloc(ARM64_DTB_MAX_SIZE);
+	char why[512];
+	int status = SVMM_EXIT_USAGE;
+
+	if (dtb == NULL) {
+		fprintf(stderr, "svmm: out of memory\n");
+		return SVMM_EXIT_ERROR;
+	}
+	if (guest_images_load(&images, cfg, why, sizeof(why)) < 0) {
+		fprintf(stderr, "svmm: %s\n", why);
+		free(dtb);
+		return SVMM_EXIT_USAGE;
+	}
+	vm_init(&vm, cfg->name, NULL);
+	if (pl011_init(&uart, &vm, images.map.uart_base, images.map.uart_irq, &no_output, true) < 0)
+		snprintf(why, sizeof(why), "cannot describe the console UART");
+	else if (guest_images_build_dtb(&images, cfg, &vm, 2, "smc", dtb, ARM64_DTB_MAX_SIZE, why,
+					sizeof(why)) == 0)
+		status = SVMM_EXIT_POWEROFF;
+	if (status != SVMM_EXIT_POWEROFF)
+		fprintf(stderr, "svmm: %s\n", why);
+	guest_images_release(&images);
+	free(dtb);
+	return status;
+}
+
+/*
  * `svmm sdf`: the Microkit system description for the VM, on stdout or in
  * `out_path`. Written only once complete, so a refusal leaves no partial file.
+ * With dtb_out (--dtb-out FILE) the guest's device tree is written too.
  */
 static int write_sdf(const struct vm_config *cfg, const char *out_path)
 {
@@ -94,6 +134,13 @@ static int write_sdf(const struct vm_config *cfg, const char *out_path)
 		return SVMM_EXIT_USAGE;
 	}
 	fclose(buffer);
+	if (cfg->dtb_out != NULL) {
+		status = write_sel4_dtb(cfg);
+		if (status != SVMM_EXIT_POWEROFF) {
+			free(text);
+			return status;
+		}
+	}
 	out = out_path != NULL ? fopen(out_path, "w") : stdout;
 	if (out == NULL)
 		status = SVMM_EXIT_USAGE; /* a path that cannot be created is bad input */
@@ -156,7 +203,9 @@ static int run_subcommand(int argc, char **argv)
 			printf(
 			    "  --out FILE             write the SDF to FILE (default: stdout)\n\n"
 			    "The SDF is for Microkit 2.0.1, board qemu_virt_aarch64: one svmm\n"
-			    "protection domain with the VM as its child.\n");
+			    "protection domain with the VM as its child. --dtb-out writes the "
+			    "guest's\n"
+			    "device tree for that system (GICv2, PSCI by SMC).\n");
 		vm_config_free(&cfg);
 		return SVMM_EXIT_POWEROFF;
 	case CLI_ERROR:

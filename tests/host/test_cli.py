@@ -149,6 +149,13 @@ def test_sdf():
         check("sdf --out", r2.returncode == 0 and r2.stdout == "" and f.read() == r.stdout,
               repr(r2.stderr))
     one_error_line("sdf too many cpus", svmm("sdf", vm, "--cpus", "9"), "cpus 9", "1 to 8")
+    # --dtb-out: the guest's device tree for seL4 (GICv2, PSCI by SMC), beside the SDF.
+    dtb = os.path.join(WORK, "vm0-sel4.dtb")
+    r3 = svmm("sdf", vm, "--kernel", KERNEL, "--out", out, "--dtb-out", dtb)
+    blob = open(dtb, "rb").read() if os.path.exists(dtb) else b""
+    check("sdf --dtb-out", r3.returncode == 0 and blob[:4] == b"\xd0\x0d\xfe\xed"
+          and b"arm,cortex-a15-gic" in blob and b"smc" in blob and b"arm,gic-v3" not in blob,
+          repr(r3.stderr))
 
 
 def test_refusal_on_unsupported_host():
