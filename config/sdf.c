@@ -24,16 +24,19 @@
  * - 2.0.1 has no multicore configuration and no `cpu` attribute (it comes in
  *   later releases), so every vCPU of the VM runs on the one core.
  *
- * Not emitted yet, on purpose: virtio devices. On seL4 a virtio-blk disk is
- * served by a block server protection domain through shared request and
- * data regions plus a channel (as sDDF's block virtualiser does); net, rng
- * and vsock likewise need a server PD. Until svmm has those backends and
- * their queue layout is fixed, a description asking for such a device is
- * refused rather than turned into a system whose guest silently lacks it.
- * Each will add regions to `plan.regions`, maps to the two address spaces,
- * and a channel element after the protection domain. Budgets and periods are
- * left at Microkit's default (1000 us, full budget); passthrough devices are
- * not described.
+ * - channel: exactly two end elements (pd, id, pp, notify). pp="true" on
+ *   an end lets that PD call the other by protected procedure call, which
+ *   must have a strictly higher priority.
+ *
+ * One disk is a virtio-blk device svmm emulates (its virtio-mmio window is
+ * not mapped, so the guest's accesses fault to svmm) in front of the block
+ * server PD: two regions shared by both PDs (the request queue and the data
+ * it moves, host/sel4/block_queue.h) and a channel on which svmm makes the
+ * protected procedure call. Net, rng, vsock and the virtio console need
+ * server PDs of their own that do not exist yet, so a description asking
+ * for one is refused rather than turned into a system whose guest silently
+ * lacks it. Budgets and periods are left at Microkit's default (1000 us,
+ * full budget); passthrough devices are not described.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -49,8 +52,8 @@
 #define SDF_MIN_STACK	 0x1000ull
 #define SDF_MAX_STACK	 (16ull << 20)
 
-#define SDF_MAX_REGIONS 4
-#define SDF_MAX_MAPS	4
+#define SDF_MAX_REGIONS 6
+#define SDF_MAX_MAPS	6
 
 struct sdf_params sdf_params_qemu_virt_aarch64(void)
 {
@@ -71,13 +74,13 @@ struct sdf_params sdf_params_qemu_virt_aarch64(void)
 	    .vaddr_limit = 1ull << 40,
 	    .vmm_name = "vmm",
 	    .vmm_image = "svmm.elf",
-	    .vmm_priority = 254,
+	    .vmm_priority = 253,
 	    /*
 	     * Device models, libfdt and the exit path run on this stack; the
 	     * 4 KiB default is too small for them.
 	     */
 	    .vmm_stack_size = 0x10000,
-	    .vm_priority = 253,
+	    .vm_priority = 252,
 	    .guest_ram_base = 0x40000000,
 	    .vmm_guest_ram_vaddr = 0x40000000,
 	    /*
@@ -93,6 +96,16 @@ struct sdf_params sdf_params_qemu_virt_aarch64(void)
 	    .vmm_uart_vaddr = 0x9000000,
 	    .uart_irq = 33, /* PL011: SPI 1 */
 	    .uart_channel_id = 1,
+	    .blk_name = "blk_server",
+	    .blk_image = "blk_server.elf",
+	    .blk_priority = 254,
+	    .blk_queue_size = 0x1000,
+	    .blk_data_size = 0x40000,
+	    /* Above the most guest RAM svmm maps (at 1 GiB, less than 2 GiB of it). */
+	    .blk_queue_vaddr = 0x100000000,
+	    .blk_data_vaddr = 0x100200000,
+	    .vmm_blk_channel_id = 2,
+	    .blk_channel_id = 0,
 	};
 }
 
@@ -124,7 +137,8 @@ struct sdf_space {
 struct sdf_plan {
 	struct sdf_region regions[SDF_MAX_REGIONS];
 	unsigned region_count;
-	struct sdf_space vmm, vm;
+	struct sdf_space vmm, vm, blk; /* blk: the block server, for a VM with a disk */
+	bool has_blk;
 };
 
 /* ---- the plan ---- */
@@ -143,6 +157,40 @@ static void add_map(struct sdf_space *space, struct sdf_map map)
 static bool aligned(uint64_t value, uint64_t alignment)
 {
 	return value % alignment == 0;
+}
+
+/*
+ * The block server's PD and the request queue and data regions, mapped at
+ * the same addresses into it and svmm (both programs name them alike).
+ */
+static void plan_disk(struct sdf_plan *plan, const struct sdf_params *params)
+{
+	const struct sdf_region *queue, *data;
+
+	plan->has_blk = true;
+	plan->blk.kind = "block server";
+	plan->blk.vaddr_limit = params->vaddr_limit - SDF_MIN_STACK;
+	queue = add_region(plan, (struct sdf_region){.name = "blk_queue",
+						     .size = params->blk_queue_size,
+						     .page_size = SDF_SMALL_PAGE});
+	data = add_region(plan, (struct sdf_region){.name = "blk_data",
+						    .size = params->blk_data_size,
+						    .page_size = SDF_SMALL_PAGE});
+	for (unsigned i = 0; i < 2; i++) {
+		struct sdf_space *space = i == 0 ? &plan->vmm : &plan->blk;
+
+		add_map(space, (struct sdf_map){.region = queue,
+						.vaddr = params->blk_queue_vaddr,
+						.perms = "rw",
+						.cached = true,
+						.setvar_vaddr = SDF_SYMBOL_BLK_QUEUE_VADDR});
+		add_map(space, (struct sdf_map){.region = data,
+						.vaddr = params->blk_data_vaddr,
+						.perms = "rw",
+						.cached = true,
+						.setvar_vaddr = SDF_SYMBOL_BLK_DATA_VADDR,
+						.setvar_size = SDF_SYMBOL_BLK_DATA_SIZE});
+	}
 }
 
 static void build_plan(struct sdf_plan *plan, const struct vm_config *cfg,
@@ -200,6 +248,8 @@ static void build_plan(struct sdf_plan *plan, const struct vm_config *cfg,
 					    .vaddr = params->gic_vcpu_guest,
 					    .perms = "rw",
 					    .cached = false});
+	if (cfg->disk_count > 0)
+		plan_disk(plan, params);
 }
 
 /* ---- checks ---- */
@@ -234,13 +284,30 @@ static int check_value(const char *what, const char *value, struct config_error 
 /* Devices whose seL4 backend does not exist yet (see the comment at the top). */
 static int check_devices(const struct vm_config *cfg, const char *board, struct config_error *err)
 {
-	static const char covers[] = "the SDF holds RAM, vCPUs, the GIC and the PL011 console";
+	static const char covers[] =
+	    "the SDF holds RAM, vCPUs, the GIC, the PL011 console and one disk";
 	const char *field = NULL, *device = NULL;
 
-	if (cfg->disk_count > 0) {
-		field = "disk";
-		device = "virtio-blk";
-	} else if (cfg->net_count > 0) {
+	if (cfg->disk_count > 1)
+		return config_fail(err,
+				   "disk: %u disks; svmm on %s serves one (one block server "
+				   "protection domain)",
+				   cfg->disk_count, board);
+	if (cfg->disk_count == 1) {
+		const struct disk_config *disk = &cfg->disks[0];
+		const char *option = disk->readonly	    ? "readonly"
+				     : disk->direct	    ? "direct"
+				     : disk->serial != NULL ? "serial"
+							    : NULL;
+
+		if (option != NULL)
+			return config_fail(err,
+					   "disk: option %s is not supported on %s: the block "
+					   "server serves the packaged image read-write, from "
+					   "memory, as serial \"sel4-disk0\"",
+					   option, board);
+	}
+	if (cfg->net_count > 0) {
 		field = "net";
 		device = "virtio-net";
 	} else if (cfg->rng) {
@@ -280,6 +347,24 @@ static int check_params(const struct sdf_params *params, struct config_error *er
 	if (params->uart_channel_id > SDF_MAX_ID)
 		return config_fail(err, "sdf: uart channel id %u: expected 0 to %u",
 				   params->uart_channel_id, SDF_MAX_ID);
+	if (check_value("block server name", params->blk_name, err) < 0 ||
+	    check_value("block server image", params->blk_image, err) < 0)
+		return -1;
+	if (strcmp(params->blk_name, params->vmm_name) == 0)
+		return config_fail(err, "sdf: the block server and svmm are both named \"%s\"",
+				   params->vmm_name);
+	if (params->blk_priority > SDF_MAX_PRIORITY || params->blk_priority <= params->vmm_priority)
+		return config_fail(err,
+				   "sdf: block server priority %u: expected above svmm's %u "
+				   "(it takes svmm's protected procedure calls) and at most %u",
+				   params->blk_priority, params->vmm_priority, SDF_MAX_PRIORITY);
+	if (params->vmm_blk_channel_id > SDF_MAX_ID || params->blk_channel_id > SDF_MAX_ID ||
+	    params->vmm_blk_channel_id == params->uart_channel_id)
+		return config_fail(err,
+				   "sdf: block channel ids %u and %u: expected 0 to %u, svmm's "
+				   "apart from its uart channel %u",
+				   params->vmm_blk_channel_id, params->blk_channel_id, SDF_MAX_ID,
+				   params->uart_channel_id);
 	if (params->max_vcpus < 1 || params->max_vcpus > SDF_MAX_ID + 1)
 		return config_fail(err, "sdf: %u vCPUs at most: expected 1 to %u",
 				   params->max_vcpus, SDF_MAX_ID + 1);
@@ -455,6 +540,38 @@ static void put_maps(FILE *out, const struct sdf_space *space, unsigned depth)
 	}
 }
 
+/* The block server and its channel with svmm, on which svmm makes the PPC. */
+static void put_blk_server(FILE *out, const struct sdf_plan *plan, const struct sdf_params *params)
+{
+	put_indent(out, 1);
+	fputs("<protection_domain", out);
+	put_text(out, "name", params->blk_name);
+	put_decimal(out, "priority", params->blk_priority);
+	fputs(">\n", out);
+	put_indent(out, 2);
+	fputs("<program_image", out);
+	put_text(out, "path", params->blk_image);
+	fputs(" />\n", out);
+	put_maps(out, &plan->blk, 2);
+	put_indent(out, 1);
+	fputs("</protection_domain>\n", out);
+	put_indent(out, 1);
+	fputs("<channel>\n", out);
+	put_indent(out, 2);
+	fputs("<end", out);
+	put_text(out, "pd", params->vmm_name);
+	put_decimal(out, "id", params->vmm_blk_channel_id);
+	put_text(out, "pp", "true");
+	fputs(" />\n", out);
+	put_indent(out, 2);
+	fputs("<end", out);
+	put_text(out, "pd", params->blk_name);
+	put_decimal(out, "id", params->blk_channel_id);
+	fputs(" />\n", out);
+	put_indent(out, 1);
+	fputs("</channel>\n", out);
+}
+
 static void put_system(FILE *out, const struct sdf_plan *plan, const struct vm_config *cfg,
 		       const struct sdf_params *params)
 {
@@ -497,7 +614,15 @@ static void put_system(FILE *out, const struct sdf_plan *plan, const struct vm_c
 	put_indent(out, 2);
 	fputs("</virtual_machine>\n", out);
 	put_indent(out, 1);
-	fputs("</protection_domain>\n</system>\n", out);
+	fputs("</protection_domain>\n", out);
+	if (plan->has_blk)
+		put_blk_server(out, plan, params);
+	fputs("</system>\n", out);
+}
+
+unsigned sdf_virtio_disks(const struct vm_config *cfg)
+{
+	return cfg->disk_count > 0 ? 1 : 0;
 }
 
 int sdf_write(FILE *out, const struct vm_config *cfg, const struct sdf_params *params,
@@ -509,7 +634,7 @@ int sdf_write(FILE *out, const struct vm_config *cfg, const struct sdf_params *p
 		return -1;
 	build_plan(&plan, cfg, params);
 	if (check_regions(&plan, err) < 0 || check_space(&plan.vmm, err) < 0 ||
-	    check_space(&plan.vm, err) < 0)
+	    check_space(&plan.vm, err) < 0 || check_space(&plan.blk, err) < 0)
 		return -1;
 	put_system(out, &plan, cfg, params);
 	if (fflush(out) != 0 || ferror(out))

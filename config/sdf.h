@@ -3,8 +3,10 @@
  * The VM description as a Microkit System Description File (SDF): the XML
  * the `microkit` tool turns into a bootable seL4 image. One svmm protection
  * domain per VM; the guest is its child virtual machine, one vcpu element per
- * vCPU. The schema is Microkit 2.0.1's (docs/manual.md, "System Description
- * File", and tool/microkit/src/sdf.rs at tag 2.0.1).
+ * vCPU. A VM with a disk gets a second protection domain, the block server,
+ * which svmm calls through a shared request queue (host/sel4/block_queue.h). The schema is
+ * Microkit 2.0.1's (docs/manual.md, "System Description File", and tool/microkit/src/sdf.rs at
+ * tag 2.0.1).
  */
 #ifndef SVMM_CONFIG_SDF_H
 #define SVMM_CONFIG_SDF_H
@@ -23,6 +25,10 @@
 #define SDF_SYMBOL_GUEST_RAM_VADDR "guest_ram_vaddr" /* guest RAM as the VMM sees it */
 #define SDF_SYMBOL_GUEST_RAM_SIZE  "guest_ram_size"
 #define SDF_SYMBOL_UART_VADDR	   "uart_vaddr" /* the board UART, mapped uncached */
+/* The block request queue, in svmm and in the block server alike. */
+#define SDF_SYMBOL_BLK_QUEUE_VADDR "blk_queue_vaddr"
+#define SDF_SYMBOL_BLK_DATA_VADDR  "blk_data_vaddr"
+#define SDF_SYMBOL_BLK_DATA_SIZE   "blk_data_size"
 
 /*
  * Board and SDK facts the SDF needs; none of them is in the VM description.
@@ -55,12 +61,27 @@ struct sdf_params {
 	uint64_t vmm_uart_vaddr;
 	unsigned uart_irq;	  /* interrupt number as the kernel numbers it (SPI + 32) */
 	unsigned uart_channel_id; /* the irq's channel id in svmm, 0..61 */
+
+	/*
+	 * The block server protection domain, for a VM with a disk. svmm calls
+	 * it (a protected procedure call), so its priority must be higher.
+	 */
+	const char *blk_name;
+	const char *blk_image;
+	unsigned blk_priority;
+	uint64_t blk_queue_size;  /* the request queue region (BLKQ_QUEUE_REGION_SIZE) */
+	uint64_t blk_data_size;	  /* the data region: the most one request moves */
+	uint64_t blk_queue_vaddr; /* both regions sit at the same address in both PDs */
+	uint64_t blk_data_vaddr;
+	unsigned vmm_blk_channel_id; /* svmm's end of the channel */
+	unsigned blk_channel_id;     /* the block server's end */
 };
 
 /*
  * QEMU's virt board as Microkit 2.0.1 builds seL4 for it (qemu_virt_aarch64):
  * 2 GiB of RAM, one core, GICv2. Guest RAM at 1 GiB and the GIC CPU interface
- * at 0x08010000, as arch/aarch64's guest map places them.
+ * at 0x08010000, as arch/aarch64's guest map places them. Priorities: block
+ * server 254, svmm 253, the guest 252.
  */
 struct sdf_params sdf_params_qemu_virt_aarch64(void);
 
@@ -68,10 +89,20 @@ struct sdf_params sdf_params_qemu_virt_aarch64(void);
  * Writes the SDF for `cfg` to `out`. The output depends only on the
  * arguments, so the same description gives the same bytes. 0, or -1 with
  * `err` filled in: a description the board cannot hold (too many vCPUs, too
- * much memory), devices that have no seL4 backend yet (disk, net, rng,
- * vsock, virtio console), inconsistent `params`, or a failed write.
+ * much memory), devices that have no seL4 backend yet (net, rng, vsock,
+ * virtio console, a second disk, a disk option the block server cannot
+ * honour), inconsistent `params`, or a failed write. A disk's image is not
+ * named in the SDF: the build packages it into the block server's program
+ * image.
  */
 int sdf_write(FILE *out, const struct vm_config *cfg, const struct sdf_params *params,
 	      struct config_error *err);
+
+/*
+ * The virtio-mmio devices the seL4 system gives the guest, in slot order
+ * (arm64_virtio_slot() places slot i), for its device tree: 1 for a VM
+ * with a disk, else 0. sdf_write() refuses every other device.
+ */
+unsigned sdf_virtio_disks(const struct vm_config *cfg);
 
 #endif

@@ -26,3 +26,10 @@ void arm64_guest_map_default(struct arm64_guest_map *map)
 	    .ram_max = GIB(255),
 	};
 }
+
+void arm64_virtio_slot(const struct arm64_guest_map *map, unsigned slot, uint64_t *base,
+		       unsigned *irq)
+{
+	*base = map->virtio_mmio_base + (uint64_t)slot * map->virtio_mmio_stride;
+	*irq = map->virtio_first_irq + slot;
+}

@@ -31,4 +31,13 @@ struct arm64_guest_map {
 /* The default map (QEMU virt-like): RAM at 1 GiB, devices below it. */
 void arm64_guest_map_default(struct arm64_guest_map *map);
 
+/*
+ * Where the virtio-mmio device in `slot` (0 for the first device attached)
+ * sits: its register window's base and its interrupt line (SPI number).
+ * Every hypervisor backend places devices by this rule, so a description
+ * gives the same guest device tree under KVM and seL4.
+ */
+void arm64_virtio_slot(const struct arm64_guest_map *map, unsigned slot, uint64_t *base,
+		       unsigned *irq);
+
 #endif

@@ -38,11 +38,59 @@ static bool name_is(const char *name, const char *want, bool unit_ok)
 	return *want == '\0' && (*name == '\0' || (unit_ok && *name == '@'));
 }
 
+/* Whether a compatible property (NUL-separated strings) lists `want`. */
+static bool compatible_has(const uint8_t *value, uint32_t len, const char *want)
+{
+	uint32_t start = 0;
+
+	for (uint32_t i = 0; i < len; i++) {
+		if (value[i] == '\0') {
+			if (name_is((const char *)value + start, want, false))
+				return true;
+			start = i + 1;
+		}
+	}
+	return false;
+}
+
+/* The top-level node being walked: what a virtio-mmio node needs. */
+struct dtb_node {
+	bool virtio, has_reg, has_irq;
+	uint64_t base;
+	unsigned irq;
+};
+
+static void node_prop(struct dtb_node *node, const char *name, const uint8_t *value, uint32_t len)
+{
+	if (name_is(name, "compatible", false)) {
+		node->virtio = compatible_has(value, len, "virtio,mmio");
+	} else if (name_is(name, "reg", false) && len >= 8) {
+		/* The root's #address-cells is 2 in every tree svmm writes. */
+		node->base = be_cells(value, 8);
+		node->has_reg = true;
+	} else if (name_is(name, "interrupts", false) && len >= 12 && be32(value) == 0) {
+		node->irq = be32(value + 4); /* GIC_SPI, number, flags */
+		node->has_irq = true;
+	}
+}
+
+static void node_end(struct dtb_node *node, struct dtb_info *info)
+{
+	if (!node->virtio || !node->has_reg || !node->has_irq)
+		return;
+	if (info->virtio_count < DTB_INFO_MAX_VIRTIO) {
+		info->virtio[info->virtio_count].base = node->base;
+		info->virtio[info->virtio_count].irq = node->irq;
+	}
+	info->virtio_count++;
+}
+
 int dtb_info_read(const void *dtb, size_t size, struct dtb_info *info)
 {
 	const uint8_t *base = dtb;
 	uint32_t off_struct, size_struct, off_strings, size_strings;
 	const char *path[FDT_MAX_DEPTH];
+	struct dtb_node node = {0};
 	unsigned depth = 0;
 	size_t pos, end;
 
@@ -72,12 +120,16 @@ int dtb_info_read(const void *dtb, size_t size, struct dtb_info *info)
 				return -SVMM_EINVAL;
 			path[depth++] = name;
 			pos += (len + 1 + 3) & ~(size_t)3;
+			if (depth == 2)
+				node = (struct dtb_node){0};
 			if (depth == 3 && name_is(path[1], "cpus", false) &&
 			    name_is(name, "cpu", true))
 				info->cpus++;
 		} else if (token == FDT_END_NODE) {
 			if (depth == 0)
 				return -SVMM_EINVAL;
+			if (depth == 2)
+				node_end(&node, info);
 			depth--;
 		} else if (token == FDT_PROP) {
 			uint32_t len, name_off;
@@ -97,6 +149,8 @@ int dtb_info_read(const void *dtb, size_t size, struct dtb_info *info)
 				else if (name_is(name, "linux,initrd-end", false))
 					info->initrd_end = be_cells(base + pos, len);
 			}
+			if (depth == 2)
+				node_prop(&node, name, base + pos, len);
 			pos += (len + 3) & ~(uint32_t)3;
 		} else if (token == FDT_END) {
 			return depth == 0 ? 0 : -SVMM_EINVAL;

@@ -11,8 +11,8 @@
  *
  *   VMFault          a guest access outside its mapped RAM and GIC CPU
  *                    interface: arch/aarch64 decodes the syndrome, the bus
- *                    dispatches (vGIC distributor, PL011), the registers go
- *                    back with the PC past the instruction.
+ *                    dispatches (vGIC distributor, PL011, virtio-mmio), the
+ *                    registers go back with the PC past the instruction.
  *   VCPUFault        ESR_EL2 of a trapped WFI/WFE (skipped: the vCPU spins
  *                    through its idle loop), SMC (PSCI: the guest's device
  *                    tree says method "smc", because seL4 takes a guest's HVC
@@ -21,6 +21,12 @@
  *   VPPIEvent        the virtual timer fired: vgic_inject_ppi(); the vGIC's
  *                    eoi op acknowledges it (seL4_ARM_VCPU_AckVPPI).
  *   anything else    logged, and that vCPU stops.
+ *
+ * A disk is the shared virtio-blk model on the shared virtio-mmio
+ * transport. There are no doorbells: a QueueNotify is a VMFault like any
+ * other register write, and the device serves the queue from it, through
+ * host/sel4/block_queue.c's backend, which hands each request to the
+ * blk_server protection domain by protected procedure call.
  *
  * This file does not implement hyp/hyp.h: that interface serves a host
  * where svmm owns a thread per vCPU and a main loop (KVM). Under Microkit
@@ -42,10 +48,13 @@
 #include "core/string.h"
 #include "core/vm.h"
 #include "dev/pl011.h"
+#include "host/sel4/block_queue.h"
 #include "host/sel4/board_uart.h"
 #include "host/sel4/guest_images.h"
 #include "host/sel4/log_uart.h"
 #include "hyp/sel4/dtb_info.h"
+#include "virtio/blk.h"
+#include "virtio/mmio.h"
 
 /*
  * Patched by the microkit tool from the SDF (config/sdf.h names them). In
@@ -54,8 +63,13 @@
 __attribute__((section(".data"))) uintptr_t guest_ram_vaddr = 0;
 __attribute__((section(".data"))) size_t guest_ram_size = 0;
 __attribute__((section(".data"))) uintptr_t uart_vaddr = 0;
+/* The block request queue's two regions; 0 when the VM has no disk. */
+__attribute__((section(".data"))) uintptr_t blk_queue_vaddr = 0;
+__attribute__((section(".data"))) uintptr_t blk_data_vaddr = 0;
+__attribute__((section(".data"))) size_t blk_data_size = 0;
 
 #define UART_CHANNEL	   1  /* config/sdf.c: sdf_params_qemu_virt_aarch64().uart_channel_id */
+#define BLK_CHANNEL	   2  /* config/sdf.c: .blk_channel_id, svmm's end of the PPC channel */
 #define VGIC_IRQS	   64 /* INTIDs the distributor offers: SGIs, PPIs and SPIs 0..31 */
 #define VGIC_LRS	   4  /* list registers of QEMU's GICv2 virtual interface */
 #define SCTLR_EL1_RESET	   0x30d00800u /* SCTLR_EL1's RES1 bits: MMU and caches off */
@@ -76,6 +90,9 @@ struct sel4_vmm {
 	struct board_uart board_uart;
 	struct arm64_psci_ops psci;
 	struct arm64_boot_plan plan;
+	struct blkq_client blk_queue;
+	struct virtio_blk blk;
+	struct virtio_mmio blk_mmio;
 	unsigned cpus;
 	enum vcpu_state state[VGIC_MAX_CPUS];
 	bool running; /* init succeeded and the guest has not powered off */
@@ -484,6 +501,59 @@ void notified(microkit_channel ch)
 	microkit_irq_ack(ch);
 }
 
+/* ---- the disk ---- */
+
+/* The queue's kick: blk_server serves the ring before the call returns. */
+static int blk_kick(void *ctx)
+{
+	(void)ctx;
+	microkit_ppcall(BLK_CHANNEL, microkit_msginfo_new(0, 0));
+	return 0;
+}
+
+/* The disk the device tree promises, served by blk_server. */
+static int attach_disk(struct sel4_vmm *v, const struct dtb_info *dtb)
+{
+	const struct log_sink *log = &v->vm.log;
+	struct blkq_info info;
+	struct blk_backend backend;
+	int err;
+
+	if (dtb->virtio_count > 1) {
+		log_message(log, LOG_ERROR,
+			    "the device tree has %u virtio devices; svmm on seL4 "
+			    "serves one disk",
+			    dtb->virtio_count);
+		return -SVMM_EINVAL;
+	}
+	err = blkq_client_init(&v->blk_queue, (void *)blk_queue_vaddr, BLKQ_QUEUE_REGION_SIZE,
+			       (void *)blk_data_vaddr, blk_data_size, blk_kick, v);
+	if (err < 0) {
+		log_message(log, LOG_ERROR,
+			    "the device tree has a disk, but the system has no "
+			    "block queue for it (rebuild the SDF with svmm sdf)");
+		return err;
+	}
+	err = blkq_client_info(&v->blk_queue, &info);
+	if (err < 0) {
+		log_message(log, LOG_ERROR, "blk_server does not answer: %s", svmm_strerror(err));
+		return err;
+	}
+	blkq_client_backend(&v->blk_queue, &info, &backend);
+	err = virtio_blk_init(&v->blk, &v->vm, "virtio-blk0", &backend);
+	if (err == 0)
+		err = virtio_mmio_init(&v->blk_mmio, &v->blk.virtio, dtb->virtio[0].base,
+				       dtb->virtio[0].irq);
+	if (err < 0) {
+		log_message(log, LOG_ERROR, "cannot attach the disk: %s", svmm_strerror(err));
+		return err;
+	}
+	log_message(log, LOG_INFO, "disk: %llu KiB from blk_server%s",
+		    (unsigned long long)(info.capacity >> 10),
+		    backend.readonly ? ", read-only" : "");
+	return 0;
+}
+
 /* ---- start-up ---- */
 
 static void console_write(void *ctx, const uint8_t *data, size_t len)
@@ -527,6 +597,11 @@ static int boot(struct sel4_vmm *v)
 		log_message(log, LOG_ERROR, "cannot set up the guest's devices: %s",
 			    svmm_strerror(err));
 		return err;
+	}
+	if (dtb.virtio_count > 0) {
+		err = attach_disk(v, &dtb);
+		if (err < 0)
+			return err;
 	}
 	err = arm64_image_parse(images.kernel.data, images.kernel.size, &image, &why);
 	if (err < 0) {

@@ -74,7 +74,7 @@ def main():
             out += chunk
         with open(log_path, "wb") as log:
             log.write(out)
-    times = " ".join("%s@%.1fs" % (e.decode(), seen[e]) for e in expects if e in seen)
+    times = " ".join("%s@%.2fs" % (e.decode(), seen[e]) for e in expects if e in seen)
     missing = [e.decode() for e in expects if e not in seen]
     if result == "ok":
         print("%s (%s; powered off at %.1fs)" % ("ok", times, time.monotonic() - start))

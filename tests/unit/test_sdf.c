@@ -285,9 +285,12 @@ static void test_one_vcpu_vm(void **state)
 	assert_int_equal(count(text, "<virtual_machine "), 1);
 	assert_int_equal(count(text, "<vcpu "), 1);
 	assert_contains(text, "<vcpu id=\"0\" />");
-	assert_contains(text, "<protection_domain name=\"vmm\" priority=\"254\"");
+	assert_contains(text, "<protection_domain name=\"vmm\" priority=\"253\"");
 	assert_contains(text, "<program_image path=\"svmm.elf\" />");
-	assert_contains(text, "<virtual_machine name=\"vm0\" priority=\"253\">");
+	assert_contains(text, "<virtual_machine name=\"vm0\" priority=\"252\">");
+	/* No disk: no block server, no channel, no queue. */
+	assert_int_equal(count(text, "blk"), 0);
+	assert_int_equal(count(text, "<channel>"), 0);
 	/* Guest RAM: the VM's size, 2 MiB pages, placed by the tool, at 1 GiB for the guest. */
 	assert_contains(text, "<memory_region name=\"guest_ram\" size=\"0x10000000\" "
 			      "page_size=\"0x200000\" />");
@@ -425,29 +428,82 @@ static void test_devices_without_sel4_backend_refused(void **state)
 	set_ok(&cfg, "disk", "/srv/root.img");
 	set_ok(&cfg, "rng", "true");
 	expect_refusal(&cfg, &params,
-		       "disk: virtio-blk has no seL4 backend yet, so qemu_virt_aarch64 cannot "
-		       "describe it (the SDF holds RAM, vCPUs, the GIC and the PL011 console)");
-	vm_config_free(&cfg);
-
-	make_config(&cfg, "vm0", "1", "64M");
-	set_ok(&cfg, "rng", "true");
-	expect_refusal(&cfg, &params,
 		       "rng: virtio-rng has no seL4 backend yet, so qemu_virt_aarch64 cannot "
-		       "describe it (the SDF holds RAM, vCPUs, the GIC and the PL011 console)");
+		       "describe it (the SDF holds RAM, vCPUs, the GIC, the PL011 console and "
+		       "one disk)");
 	vm_config_free(&cfg);
 
 	make_config(&cfg, "vm0", "1", "64M");
 	set_ok(&cfg, "console", "virtio,stdio");
 	expect_refusal(&cfg, &params,
 		       "console: virtio-console has no seL4 backend yet, so qemu_virt_aarch64 "
-		       "cannot describe it (the SDF holds RAM, vCPUs, the GIC and the PL011 "
-		       "console)");
+		       "cannot describe it (the SDF holds RAM, vCPUs, the GIC, the PL011 "
+		       "console and one disk)");
+	vm_config_free(&cfg);
+
+	/* One disk, as the block server serves it; not two, nor options it cannot honour. */
+	make_config(&cfg, "vm0", "1", "64M");
+	set_ok(&cfg, "disk", "/srv/a.img");
+	set_ok(&cfg, "disk", "/srv/b.img");
+	expect_refusal(&cfg, &params,
+		       "disk: 2 disks; svmm on qemu_virt_aarch64 serves one (one block server "
+		       "protection domain)");
+	vm_config_free(&cfg);
+	make_config(&cfg, "vm0", "1", "64M");
+	set_ok(&cfg, "disk", "/srv/a.img,readonly");
+	expect_refusal(&cfg, &params,
+		       "disk: option readonly is not supported on qemu_virt_aarch64: the block "
+		       "server serves the packaged image read-write, from memory, as serial "
+		       "\"sel4-disk0\"");
+	vm_config_free(&cfg);
+	make_config(&cfg, "vm0", "1", "64M");
+	set_ok(&cfg, "disk", "/srv/a.img,serial=abc");
+	expect_refusal(&cfg, &params,
+		       "disk: option serial is not supported on qemu_virt_aarch64: the block "
+		       "server serves the packaged image read-write, from memory, as serial "
+		       "\"sel4-disk0\"");
 	vm_config_free(&cfg);
 
 	/* Where the console's host side goes does not matter on seL4: the UART is svmm's. */
 	make_config(&cfg, "vm0", "1", "64M");
 	set_ok(&cfg, "console", "pty");
 	free(render_ok(&cfg, &params));
+	vm_config_free(&cfg);
+}
+
+static void test_disk_gets_block_server(void **state)
+{
+	struct vm_config cfg;
+	struct sdf_params params = sdf_params_qemu_virt_aarch64();
+	char *text;
+
+	(void)state;
+	make_config(&cfg, "vm0", "1", "256M");
+	set_ok(&cfg, "disk", "/srv/root.img");
+	text = render_ok(&cfg, &params);
+	assert_well_formed(text);
+	assert_int_equal(count(text, "<protection_domain "), 2);
+	assert_contains(text, "<memory_region name=\"blk_queue\" size=\"0x1000\" />");
+	assert_contains(text, "<memory_region name=\"blk_data\" size=\"0x40000\" />");
+	/* The same maps in both PDs: once in svmm's, once in the server's. */
+	assert_int_equal(count(text, "<map mr=\"blk_queue\" vaddr=\"0x100000000\" perms=\"rw\" "
+				     "setvar_vaddr=\"blk_queue_vaddr\" />"),
+			 2);
+	assert_int_equal(count(text,
+			       "<map mr=\"blk_data\" vaddr=\"0x100200000\" perms=\"rw\" "
+			       "setvar_vaddr=\"blk_data_vaddr\" setvar_size=\"blk_data_size\" />"),
+			 2);
+	assert_contains(text, "    <protection_domain name=\"blk_server\" priority=\"254\">\n"
+			      "        <program_image path=\"blk_server.elf\" />\n");
+	assert_contains(text, "    <channel>\n"
+			      "        <end pd=\"vmm\" id=\"2\" pp=\"true\" />\n"
+			      "        <end pd=\"blk_server\" id=\"0\" />\n"
+			      "    </channel>\n"
+			      "</system>\n");
+	/* The guest does not see the queue: its virtio-mmio window traps to svmm. */
+	assert_int_equal(count(text, "            <map mr=\"blk"), 0);
+	assert_int_equal(sdf_virtio_disks(&cfg), 1);
+	free(text);
 	vm_config_free(&cfg);
 }
 
@@ -459,7 +515,20 @@ static void test_bad_params_refused(void **state)
 	(void)state;
 	make_config(&cfg, "vm0", "1", "64M");
 	params.vmm_priority = 255;
-	expect_refusal(&cfg, &params, "sdf: priorities 255 and 253: expected 0 to 254");
+	expect_refusal(&cfg, &params, "sdf: priorities 255 and 252: expected 0 to 254");
+	params = sdf_params_qemu_virt_aarch64();
+	params.blk_priority = params.vmm_priority;
+	expect_refusal(&cfg, &params,
+		       "sdf: block server priority 253: expected above svmm's 253 (it takes "
+		       "svmm's protected procedure calls) and at most 254");
+	params = sdf_params_qemu_virt_aarch64();
+	params.vmm_blk_channel_id = params.uart_channel_id;
+	expect_refusal(&cfg, &params,
+		       "sdf: block channel ids 1 and 0: expected 0 to 61, svmm's apart from its "
+		       "uart channel 1");
+	params = sdf_params_qemu_virt_aarch64();
+	params.blk_name = params.vmm_name;
+	expect_refusal(&cfg, &params, "sdf: the block server and svmm are both named \"vmm\"");
 	params = sdf_params_qemu_virt_aarch64();
 	params.vmm_image = "";
 	expect_refusal(&cfg, &params,
@@ -520,6 +589,7 @@ int main(void)
 	    cmocka_unit_test(test_deterministic),
 	    cmocka_unit_test(test_board_limits),
 	    cmocka_unit_test(test_devices_without_sel4_backend_refused),
+	    cmocka_unit_test(test_disk_gets_block_server),
 	    cmocka_unit_test(test_bad_params_refused),
 	    cmocka_unit_test(test_write_failure_reported),
 	};

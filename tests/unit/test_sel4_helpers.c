@@ -121,6 +121,60 @@ static void test_dtb_info_reads_cpus_and_initrd(void **state)
 	assert_int_equal(info.initrd_start, 0);
 }
 
+/* virtio-mmio nodes, as `svmm sdf --dtb-out` places a disk (arm64_virtio_slot()). */
+static void test_dtb_info_reads_virtio_nodes(void **state)
+{
+	static uint8_t tree[65536];
+	static const char virtio[] = "virtio,mmio";
+	static const char other[] = "arm,pl011\0arm,primecell";
+	struct arm64_guest_map map;
+	struct vm_device devices[3];
+	struct arm64_fdt_params p;
+	struct dtb_info info;
+
+	(void)state;
+	arm64_guest_map_default(&map);
+	for (unsigned i = 0; i < 2; i++) {
+		uint64_t base;
+		unsigned irq;
+
+		arm64_virtio_slot(&map, i, &base, &irq);
+		devices[i] = (struct vm_device){.name = "virtio_mmio",
+						.compatible = virtio,
+						.compatible_len = sizeof(virtio),
+						.base = base,
+						.size = 0x200,
+						.irq_line = (int)irq};
+	}
+	devices[2] = (struct vm_device){.name = "uart",
+					.compatible = other,
+					.compatible_len = sizeof(other),
+					.base = 0x9100000,
+					.size = 0x1000,
+					.irq_line = 5};
+	p = (struct arm64_fdt_params){
+	    .cpus = 1,
+	    .ram_base = map.ram_base,
+	    .ram_size = 256ull << 20,
+	    .gic_version = ARM64_GICV2,
+	    .map = &map,
+	    .psci_method = "smc",
+	    .devices = devices,
+	    .device_count = 3,
+	};
+	assert_int_equal(arm64_fdt_build(tree, sizeof(tree), &p), 0);
+	assert_int_equal(dtb_info_read(tree, sizeof(tree), &info), 0);
+	assert_int_equal(info.virtio_count, 2);
+	assert_int_equal(info.virtio[0].base, 0x0a000000);
+	assert_int_equal(info.virtio[0].irq, 16);
+	assert_int_equal(info.virtio[1].base, 0x0a000200);
+	assert_int_equal(info.virtio[1].irq, 17);
+
+	build_tree(tree, sizeof(tree), 1, 0, 0);
+	assert_int_equal(dtb_info_read(tree, sizeof(tree), &info), 0);
+	assert_int_equal(info.virtio_count, 0);
+}
+
 static void test_dtb_info_refuses_damage(void **state)
 {
 	static uint8_t tree[65536];
@@ -143,6 +197,7 @@ int main(void)
 	    cmocka_unit_test(test_format_truncates_and_terminates),
 	    cmocka_unit_test(test_format_shows_unknown_directives),
 	    cmocka_unit_test(test_dtb_info_reads_cpus_and_initrd),
+	    cmocka_unit_test(test_dtb_info_reads_virtio_nodes),
 	    cmocka_unit_test(test_dtb_info_refuses_damage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
