@@ -85,6 +85,11 @@ $(BUILD)/tests/test_sel4_helpers: tests/unit/test_sel4_helpers.c host/sel4/forma
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libsvmm.a $(LDLIBS) -lcmocka
 
+$(BUILD)/tests/test_block_queue: tests/unit/test_block_queue.c host/sel4/block_queue.c \
+		$(BUILD)/libsvmm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libsvmm.a $(LDLIBS) -lcmocka
+
 check-unit: $(UNIT_BINS)
 	@bash tests/run-unit.sh $(UNIT_BINS)
 
@@ -146,9 +151,13 @@ check-lab:
 # make sel4 MICROKIT_SDK=/path/to/microkit-sdk-2.0.1 [MICROKIT_BOARD=qemu_virt_aarch64]
 #      [MICROKIT_CONFIG=debug|release] [VM=examples/linux-sel4.json]
 #      [KERNEL=Image] [INITRD=rootfs.cpio.gz] [CMDLINE="..."] [SEL4_OUT=build/sel4]
+#      [DISK=disk.img]
 # The host svmm writes the SDF and the guest's device tree from VM; the
 # kernel, initrd and device tree are packaged into svmm.elf; the microkit
 # tool makes $(SEL4_OUT)/loader.img, which QEMU boots (tests/sel4/run.sh).
+# A VM with a disk also gets the block server protection domain,
+# blk_server.elf, with DISK (the VM's disk image) packaged into it: the
+# guest's writes change its copy in memory, never the file.
 MICROKIT_BOARD ?= qemu_virt_aarch64
 MICROKIT_CONFIG ?= debug
 VM ?= examples/linux-sel4.json
@@ -165,8 +174,13 @@ SEL4_CFLAGS = -std=c11 -O2 -g -ffreestanding -fno-builtin -fno-stack-protector -
 	-isystem $(shell $(SEL4_CC) -print-file-name=include) -mstrict-align -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	$(WARNINGS) -I. -isystem $(SEL4_BOARD_DIR)/include -MMD -MP
 SEL4_SRCS := core/string.c $(CORE_SRCS) $(filter-out arch/aarch64/fdt.c,$(ARCH_SRCS)) $(DEV_SRCS) \
-	$(wildcard hyp/sel4/*.c) $(wildcard host/sel4/*.c)
+	$(wildcard hyp/sel4/*.c) $(filter-out host/sel4/blk_server.c,$(wildcard host/sel4/*.c))
 SEL4_OBJS = $(SEL4_SRCS:%.c=$(SEL4_OUT)/obj/%.o)
+# virtio/ as an archive: svmm.elf takes the devices it uses (blk and its transport).
+SEL4_VIRTIO_OBJS = $(VIRTIO_SRCS:%.c=$(SEL4_OUT)/obj/%.o)
+SEL4_BLK_OBJS = $(addprefix $(SEL4_OUT)/obj/,host/sel4/blk_server.o host/sel4/block_queue.o \
+	core/string.o blk_server_disk.o)
+DISK ?=
 
 sel4:
 	@bash scripts/sel4-sdk-check.sh "$(MICROKIT_SDK)" "$(MICROKIT_BOARD)" "$(MICROKIT_CONFIG)"
@@ -177,6 +191,9 @@ sel4:
 	build/$(HOST_ARCH)/svmm sdf $(VM) --kernel $(SEL4_OUT)/Image --initrd $(SEL4_OUT)/rootfs.cpio.gz \
 		$(if $(CMDLINE),--cmdline "$(CMDLINE)") --out $(SEL4_OUT)/svmm.system \
 		--dtb-out $(SEL4_OUT)/guest.dtb
+	@if grep -q '<protection_domain name="blk_server"' $(SEL4_OUT)/svmm.system && [ -z "$(DISK)" ]; then \
+		echo "sel4: $(VM) has a disk: set DISK to its image, which blk_server serves" >&2; exit 1; fi
+	$(if $(DISK),ln -sfn "$(abspath $(DISK))" $(SEL4_OUT)/disk.img,rm -f $(SEL4_OUT)/disk.img && : >$(SEL4_OUT)/disk.img)
 	$(MAKE) sel4-image
 
 sel4-image: $(SEL4_OUT)/loader.img
@@ -187,7 +204,7 @@ $(SEL4_OUT)/obj/%.o: %.c
 
 # seL4's headers use GNU C's `asm`: the one file that includes them is C11
 # with GNU extensions.
-$(SEL4_OUT)/obj/hyp/sel4/vmm.o: SEL4_CFLAGS += -std=gnu11
+$(SEL4_OUT)/obj/hyp/sel4/vmm.o $(SEL4_OUT)/obj/host/sel4/blk_server.o: SEL4_CFLAGS += -std=gnu11
 
 $(SEL4_OUT)/obj/guest_images_blobs.o: host/sel4/guest_images_blobs.S $(SEL4_OUT)/guest.dtb \
 		$(SEL4_OUT)/Image $(SEL4_OUT)/rootfs.cpio.gz
@@ -198,20 +215,42 @@ $(SEL4_OUT)/obj/guest_images_blobs.o: host/sel4/guest_images_blobs.S $(SEL4_OUT)
 
 # svmm.elf: the VMM with the guest images in section .rodata.svmm_guest
 # (`aarch64-linux-gnu-size -A` tells the two apart).
-$(SEL4_OUT)/svmm.elf: $(SEL4_OBJS) $(SEL4_OUT)/obj/guest_images_blobs.o
+$(SEL4_OUT)/svmm.elf: $(SEL4_OBJS) $(SEL4_OUT)/obj/guest_images_blobs.o $(SEL4_OUT)/libvirtio.a
 	$(SEL4_LD) -L$(SEL4_BOARD_DIR)/lib $^ -lmicrokit -Tmicrokit.ld \
 		$(shell $(SEL4_CC) -print-libgcc-file-name) -o $@
 
-$(SEL4_OUT)/loader.img: $(SEL4_OUT)/svmm.elf $(SEL4_OUT)/svmm.system
+$(SEL4_OUT)/libvirtio.a: $(SEL4_VIRTIO_OBJS)
+	rm -f $@
+	aarch64-linux-gnu-ar rcs $@ $^
+
+# blk_server.elf: the block server, with the disk image in section .data.svmm_disk.
+$(SEL4_OUT)/obj/blk_server_disk.o: host/sel4/blk_server_disk.S $(SEL4_OUT)/disk.img
+	@mkdir -p $(dir $@)
+	$(SEL4_CC) -c -o $@ $< -DSVMM_DISK='"$(abspath $(SEL4_OUT)/disk.img)"'
+
+# `make sel4` links DISK here; without one (sel4-image alone) the disk is empty.
+$(SEL4_OUT)/disk.img:
+	@mkdir -p $(dir $@)
+	: >$@
+
+$(SEL4_OUT)/blk_server.elf: $(SEL4_BLK_OBJS)
+	$(SEL4_LD) -L$(SEL4_BOARD_DIR)/lib $^ -lmicrokit -Tmicrokit.ld \
+		$(shell $(SEL4_CC) -print-libgcc-file-name) -o $@
+
+$(SEL4_OUT)/loader.img: $(SEL4_OUT)/svmm.elf $(SEL4_OUT)/blk_server.elf $(SEL4_OUT)/svmm.system
 	$(MICROKIT_SDK)/bin/microkit $(SEL4_OUT)/svmm.system --search-path $(SEL4_OUT) \
 		--board $(MICROKIT_BOARD) --config $(MICROKIT_CONFIG) -o $@ -r $(SEL4_OUT)/report.txt
 	@ls -l $@ $(SEL4_OUT)/svmm.elf | awk '{print "sel4:", $$5, $$9}'
 
--include $(SEL4_OBJS:.o=.d)
+-include $(SEL4_OBJS:.o=.d) $(SEL4_VIRTIO_OBJS:.o=.d) $(SEL4_BLK_OBJS:.o=.d)
 
 # Builds and boots svmm on seL4 in QEMU; SKIPs (successfully) without MICROKIT_SDK.
 check-sel4:
 	@bash tests/sel4/run.sh "$(MICROKIT_SDK)"
+
+# Boot time and image sizes of svmm on seL4; SKIPs (successfully) without MICROKIT_SDK.
+bench-sel4:
+	@bash bench/sel4.sh "$(MICROKIT_SDK)"
 
 check: check-format check-freestanding check-unit check-host check-fuzz check-lab check-sel4
 
@@ -227,6 +266,6 @@ clean:
 	rm -rf build/$(HOST_ARCH) build/aarch64
 
 .PHONY: all check check-unit check-host check-fuzz check-format check-freestanding check-lab demo bench clean
-.PHONY: fuzz fuzz-build sel4 sel4-image check-sel4
+.PHONY: fuzz fuzz-build sel4 sel4-image check-sel4 bench-sel4
 
 -include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)

@@ -6,12 +6,24 @@
 #   svmm's resident memory (/proc/PID/smaps) while the guest waits for input:
 #   guest RAM (the anonymous mapping exactly the guest's size) apart from the rest,
 #   and the rest once more without svmm's mappings of the kernel and initrd files.
+# Then, through the guest's own virtio drivers:
+#   boot_to_init_ms_disk_net  the same boot with a disk and a user (passt) NIC attached
+#   blk_seq_{write,read}_mbps sequential O_DIRECT dd in 1 MiB blocks on /dev/vda
+#                             (a raw image in the lab host's tmpfs), 3 runs each
+#   net_{tap,user}_tx_mbps    guest -> lab host TCP: dd | nc into lab_sock tcp-sink,
+#                             timed by the sink (accept to end of stream), 3 runs each
+#   net_{tap,user}_lab_sock_tx_mbps  the same with lab_sock tcp-send (64 KiB writes)
+#                             instead of busybox nc (1 KiB per read and write)
 # Prints "bench: ..." lines (per run, then median/min/max) and LAB-RESULT lines.
 
 SVMM=${SVMM:-/svmm}
 GUEST=${GUEST:-/guest}
 BENCH_TMP=${BENCH_TMP:-/tmp/bench}
 BENCH_MEMORY_MB=256
+BENCH_DEVICE_RUNS=${BENCH_DEVICE_RUNS:-5}  # boots with a disk and a NIC
+BENCH_BLK_MB=${BENCH_BLK_MB:-256}          # image size, and MiB per dd run
+BENCH_NET_MB=${BENCH_NET_MB:-4}            # MiB per TCP stream, dd | nc
+BENCH_NET_SEND_MB=${BENCH_NET_SEND_MB:-16} # MiB per TCP stream, lab_sock tcp-send
 
 # now: sets $now_ns to CLOCK_MONOTONIC in ns, from /proc/timer_list's "now at N
 # nsecs" line, read by the shell itself (no fork). busybox date has no %N and
@@ -39,9 +51,12 @@ smaps_rss() {
 	[ "$1" = 1 ]
 }
 
-# bench_run N: one boot; appends its numbers to $BENCH_TMP/<metric>; 1 on failure.
+# bench_run N [SVMM-ARGS...]: one boot; appends its numbers to $BENCH_TMP/<metric>;
+# 1 on failure. With SVMM-ARGS (devices) only the boot time is kept, as
+# boot_to_init_ms_disk_net.
 bench_run() {
 	local n=$1 outp=$BENCH_TMP/out.fifo inp=$BENCH_TMP/in.fifo t0 t_init='' rss='' pid line rc
+	shift
 	rm -f "$outp" "$inp"
 	mkfifo "$outp" "$inp"
 	now
@@ -49,7 +64,7 @@ bench_run() {
 	# stdin opened read-write: svmm holds a writer itself, so it never sees end of file.
 	timeout -s KILL 120 "$SVMM" run --kernel "$GUEST/Image" --initrd "$GUEST/rootfs.cpio.gz" \
 		--cmdline "console=ttyAMA0 quiet svmm.test=echo" --cpus 1 --memory ${BENCH_MEMORY_MB}M \
-		<>"$inp" >"$outp" 2>"$BENCH_TMP/err" &
+		"$@" <>"$inp" >"$outp" 2>"$BENCH_TMP/err" &
 	pid=$!
 	# The guest's lines as they arrive (with the console's \r): timestamp the marker.
 	while IFS= read -r line; do
@@ -70,6 +85,11 @@ bench_run() {
 		return 1
 	fi
 	# Rounded to whole ms: run-to-run spread is far larger.
+	if [ $# -gt 0 ]; then
+		echo $(((t_init - t0 + 500000) / 1000000)) >>"$BENCH_TMP/boot_to_init_ms_disk_net"
+		echo "bench: run $n boot_to_init_ms_disk_net=$(tail -n 1 "$BENCH_TMP/boot_to_init_ms_disk_net")"
+		return 0
+	fi
 	echo $(((t_init - t0 + 500000) / 1000000)) >>"$BENCH_TMP/boot_to_init_ms"
 	echo "$other_kb" >>"$BENCH_TMP/svmm_rss_kb_excluding_guest_ram"
 	echo "$own_kb" >>"$BENCH_TMP/svmm_rss_kb_excluding_guest_ram_and_images"
@@ -81,11 +101,92 @@ bench_run() {
 		"guest_ram_rss_kb=$guest_kb vmrss_kb=$vmrss_kb"
 }
 
-# summary METRIC: "bench: METRIC median=N min=N max=N runs=N" over $BENCH_TMP/METRIC.
+# summary METRIC: "bench: METRIC median=N min=N max=N runs=N" over $BENCH_TMP/METRIC;
+# rates (*_mbps) keep one decimal.
 summary() {
+	[ -s "$BENCH_TMP/$1" ] || return 0
 	sort -n "$BENCH_TMP/$1" | awk -v m="$1" '{ v[NR] = $1 }
 		END { med = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		      printf "bench: %s median=%d min=%d max=%d runs=%d\n", m, med + 0.5, v[1], v[NR], NR }'
+		      if (m ~ /_mbps$/)
+		          printf "bench: %s median=%.1f min=%.1f max=%.1f runs=%d\n", m, med, v[1], v[NR], NR
+		      else
+		          printf "bench: %s median=%d min=%d max=%d runs=%d\n", m, med + 0.5, v[1], v[NR], NR }'
+}
+
+# mbps BYTES SECONDS: MB/s (10^6 bytes) with one decimal.
+mbps() { awk -v b="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.1f\n", b / s / 1e6 }'; }
+
+# guest_bench NAME SECS CMDLINE-EXTRA SVMM-ARGS...: one guest run to poweroff; its
+# console in $BENCH_TMP/NAME.out. 1 (and the tail of its output) unless it exited 0.
+guest_bench() {
+	local name=$1 secs=$2 extra=$3 rc
+	shift 3
+	timeout -s KILL "$secs" "$SVMM" run --kernel "$GUEST/Image" --initrd "$GUEST/rootfs.cpio.gz" \
+		--cmdline "console=ttyAMA0 quiet svmm.modules=1 $extra" --cpus 1 \
+		--memory ${BENCH_MEMORY_MB}M "$@" </dev/null >"$BENCH_TMP/$name.out" 2>"$BENCH_TMP/$name.err"
+	rc=$?
+	[ $rc = 0 ] && return 0
+	echo "bench: $name FAILED: svmm exit status $rc"
+	tail -n 5 "$BENCH_TMP/$name.out" "$BENCH_TMP/$name.err" | tr -d '\r' | sed 's/^/  | /'
+	return 1
+}
+
+# bench_blk: the guest's blkbench mode prints, per run, a write and then a read:
+# "SVMM-GUEST-BENCH write bytes=N cs=T" (T in centiseconds of guest uptime).
+bench_blk() {
+	local img=$BENCH_TMP/blk.img op bytes cs secs rate n=0
+	dd if=/dev/zero of="$img" bs=1M count="$BENCH_BLK_MB" 2>/dev/null
+	guest_bench blk 300 "svmm.test=blkbench svmm.mb=$BENCH_BLK_MB" --disk "$img" || { rm -f "$img"; return 1; }
+	rm -f "$img"
+	if grep -q SVMM-GUEST-DD-FAILED "$BENCH_TMP/blk.out"; then
+		echo "bench: blk: the guest's dd failed"
+		tr -d '\r' <"$BENCH_TMP/blk.out" | sed 's/^/  | /'
+		return 1
+	fi
+	while read -r _ op bytes cs; do
+		bytes=${bytes#bytes=} cs=${cs#cs=}
+		secs=$(awk -v t="$cs" 'BEGIN { printf "%.2f", t / 100 }')
+		rate=$(mbps "$bytes" "$secs")
+		[ -n "$rate" ] || { echo "bench: blk: cannot read '$op bytes=$bytes cs=$cs'"; return 1; }
+		echo "$rate" >>"$BENCH_TMP/blk_seq_${op}_mbps"
+		echo "bench: blk run $((n / 2 + 1)) $op ${rate} MB/s ($bytes bytes in $secs s)"
+		n=$((n + 1))
+	done <<EOF
+$(tr -d '\r' <"$BENCH_TMP/blk.out" | grep '^SVMM-GUEST-BENCH ')
+EOF
+	[ $n = 6 ] || { echo "bench: blk: $n of 6 dd results"; sed 's/^/  | /' "$BENCH_TMP/blk.out"; return 1; }
+}
+
+# bench_net KIND HOST SVMM-NET NET-CMDLINE SENDER MIB: three TCP streams of MIB
+# MiB from the guest (busybox nc fed by dd, or lab_sock tcp-send) to lab_sock
+# tcp-sink on ports 5101-5103 of the lab host, one after the other.
+bench_net() {
+	local kind=$1 host=$2 net=$3 cfg=$4 sender=$5 mib=$6 metric p sinks='' res bytes secs rate ok=0
+	metric=net_${kind}_tx_mbps
+	[ "$sender" = nc ] || metric=net_${kind}_${sender}_tx_mbps
+	for p in 5101 5102 5103; do
+		lab_sock tcp-sink $p >"$BENCH_TMP/sink.$p" 2>&1 &
+		sinks="$sinks $!"
+	done
+	guest_bench "net_$kind" 300 "svmm.test=net svmm.net=$cfg svmm.sink=$host:5101,5102,5103 svmm.mb=$mib svmm.sender=$sender" \
+		--net "$net"
+	# Sinks that got no stream would wait forever.
+	kill $sinks 2>/dev/null
+	wait $sinks 2>/dev/null
+	for p in 5101 5102 5103; do
+		res=$(cat "$BENCH_TMP/sink.$p")
+		bytes=$(echo "$res" | sed -n 's/^bytes=\([0-9]*\) .*/\1/p')
+		secs=$(echo "$res" | sed -n 's/.* seconds=\([0-9.]*\)$/\1/p')
+		if [ "$bytes" != $((mib * 1048576)) ]; then
+			echo "bench: $metric stream $((p - 5100)): '$res', want bytes=$((mib * 1048576))"
+			continue
+		fi
+		rate=$(mbps "$bytes" "$secs")
+		echo "$rate" >>"$BENCH_TMP/$metric"
+		echo "bench: $metric stream $((p - 5100)) ${rate} MB/s ($bytes bytes in $secs s)"
+		ok=$((ok + 1))
+	done
+	[ $ok = 3 ] || { tr -d '\r' <"$BENCH_TMP/net_$kind.out" | tail -n 5 | sed 's/^/  | /'; return 1; }
 }
 
 run_bench() {
@@ -101,13 +202,29 @@ run_bench() {
 		bench_run $i || failed=$((failed + 1))
 		i=$((i + 1))
 	done
-	if [ -s "$BENCH_TMP/boot_to_init_ms" ]; then
-		for m in boot_to_init_ms svmm_rss_kb_excluding_guest_ram \
-			svmm_rss_kb_excluding_guest_ram_and_images guest_ram_rss_kb vmrss_kb; do
-			summary $m
-		done
-	fi
+	# The devices: the lab host's tmpfs holds the images; passt needs its network.
+	lab_net_up || { echo "bench: cannot set up the lab host's network"; failed=$((failed + 1)); }
+	dd if=/dev/zero of="$BENCH_TMP/boot.img" bs=1M count=64 2>/dev/null
+	i=1
+	while [ $i -le "$BENCH_DEVICE_RUNS" ]; do
+		bench_run $i --disk "$BENCH_TMP/boot.img" --net user || failed=$((failed + 1))
+		i=$((i + 1))
+	done
+	rm -f "$BENCH_TMP/boot.img"
+	bench_blk || failed=$((failed + 1))
+	tunctl -t tap0 >/dev/null && ip link set tap0 up && ip addr add 10.0.3.1/24 dev tap0
+	bench_net tap 10.0.3.1 tap=tap0 10.0.3.2/24 nc "$BENCH_NET_MB" || failed=$((failed + 1))
+	bench_net tap 10.0.3.1 tap=tap0 10.0.3.2/24 lab_sock "$BENCH_NET_SEND_MB" || failed=$((failed + 1))
+	tunctl -d tap0 >/dev/null
+	bench_net user 10.0.2.2 user dhcp nc "$BENCH_NET_MB" || failed=$((failed + 1))
+	bench_net user 10.0.2.2 user dhcp lab_sock "$BENCH_NET_SEND_MB" || failed=$((failed + 1))
+	for m in boot_to_init_ms svmm_rss_kb_excluding_guest_ram \
+		svmm_rss_kb_excluding_guest_ram_and_images guest_ram_rss_kb vmrss_kb \
+		boot_to_init_ms_disk_net blk_seq_write_mbps blk_seq_read_mbps net_tap_tx_mbps \
+		net_tap_lab_sock_tx_mbps net_user_tx_mbps net_user_lab_sock_tx_mbps; do
+		summary $m
+	done
 	if [ $failed = 0 ]; then echo "LAB-RESULT bench PASS"
-	else echo "LAB-RESULT bench FAIL $failed of $runs runs failed"; fi
+	else echo "LAB-RESULT bench FAIL $failed boots or measurements failed"; fi
 	echo LAB-SCENARIOS-DONE
 }

@@ -21,15 +21,16 @@ static int devices_place(struct vmm_devices *d, struct virtio_device *dev,
 			 const struct arm64_guest_map *map, char *why, size_t why_len)
 {
 	unsigned slot = d->mmio_count;
+	uint64_t base;
+	unsigned irq;
 	int err;
 
 	if (slot == VMM_MAX_VIRTIO) {
 		snprintf(why, why_len, "too many virtio devices (at most %d)", VMM_MAX_VIRTIO);
 		return -ENOSPC;
 	}
-	err = virtio_mmio_init(&d->mmio[slot], dev,
-			       map->virtio_mmio_base + slot * map->virtio_mmio_stride,
-			       map->virtio_first_irq + slot);
+	arm64_virtio_slot(map, slot, &base, &irq);
+	err = virtio_mmio_init(&d->mmio[slot], dev, base, irq);
 	if (err < 0) {
 		snprintf(why, why_len, "%s: cannot attach: %s", dev->name, svmm_strerror(err));
 		return err;
@@ -186,9 +187,16 @@ static void nic_service(struct vmm_nic *nic)
 	struct vm *vm = nic->devices->vm;
 
 	vm_lock_devices(vm);
-	if (nic->rx_paused && virtio_net_rx_ready(&nic->net))
-		nic->rx_paused = false;
-	if (!nic->rx_paused && !nic->backend_gone) {
+	/*
+	 * A paused receive offers its held frame again. If the guest still has
+	 * no room, virtio_net_receive() says so and arms the device to call
+	 * rx_space at the guest's next receive notify. Asking
+	 * virtio_net_rx_ready() first would arm nothing: after a wake-up that
+	 * finds the ring still empty (DRIVER_OK comes before the driver posts
+	 * its buffers) nothing would ever resume the interface.
+	 */
+	nic->rx_paused = false;
+	if (!nic->backend_gone) {
 		if (nic->kind == NET_TAP)
 			nic_receive_tap(nic);
 		else

@@ -11,7 +11,10 @@
 #include "cmd/run.h"
 #include "config/sdf.h"
 #include "config/vm_config.h"
+#include "core/errors.h"
 #include "dev/pl011.h"
+#include "virtio/blk.h"
+#include "virtio/mmio.h"
 
 static void print_help(void)
 {
@@ -69,12 +72,45 @@ static int validate(const struct vm_config *cfg)
 	return status;
 }
 
+/* The seL4 system's disk as the device tree sees it: no I/O happens here. */
+static int no_io(void *ctx, uint64_t offset, const struct blk_io_segment *segs, unsigned count)
+{
+	(void)ctx;
+	(void)offset;
+	(void)segs;
+	(void)count;
+	return -SVMM_EIO;
+}
+
+static const struct blk_backend_ops no_io_ops = {.read = no_io, .write = no_io};
+
+/*
+ * Puts the seL4 system's virtio devices (sdf_virtio_disks(): its disk) on
+ * `vm` where svmm on seL4 will find them in the tree: slot by slot, by the
+ * placement rule every backend uses. 0 or a negative SVMM error.
+ */
+static int describe_sel4_virtio(const struct vm_config *cfg, struct vm *vm,
+				const struct arm64_guest_map *map, struct virtio_blk *blk,
+				struct virtio_mmio *mmio)
+{
+	struct blk_backend backend = {.ops = &no_io_ops};
+	uint64_t base;
+	unsigned irq;
+	int err;
+
+	if (sdf_virtio_disks(cfg) == 0)
+		return 0;
+	arm64_virtio_slot(map, 0, &base, &irq);
+	err = virtio_blk_init(blk, vm, "virtio-blk0", &backend);
+	return err < 0 ? err : virtio_mmio_init(mmio, &blk->virtio, base, irq);
+}
+
 /*
  * `svmm sdf --dtb-out FILE`: the guest's device tree for the system the SDF
  * describes, which the seL4 build packages into svmm.elf beside the kernel
  * and initrd. svmm on seL4 offers a GICv2 (the board's, with the distributor
  * emulated) and takes PSCI calls by SMC: seL4 handles a guest's HVC as a
- * system call of its own.
+ * system call of its own. A disk appears as the first virtio-mmio device.
  */
 static int write_sel4_dtb(const struct vm_config *cfg)
 {
@@ -83,21 +119,28 @@ static int write_sel4_dtb(const struct vm_config *cfg)
 	struct pl011 uart;
 	struct pl011_backend no_output = {0};
 	unsigned char *dtb = malloc(ARM64_DTB_MAX_SIZE);
+	struct virtio_blk *blk = malloc(sizeof(*blk));
+	struct virtio_mmio mmio;
 	char why[512];
 	int status = SVMM_EXIT_USAGE;
 
-	if (dtb == NULL) {
+	if (dtb == NULL || blk == NULL) {
 		fprintf(stderr, "svmm: out of memory\n");
+		free(dtb);
+		free(blk);
 		return SVMM_EXIT_ERROR;
 	}
 	if (guest_images_load(&images, cfg, why, sizeof(why)) < 0) {
 		fprintf(stderr, "svmm: %s\n", why);
 		free(dtb);
+		free(blk);
 		return SVMM_EXIT_USAGE;
 	}
 	vm_init(&vm, cfg->name, NULL);
 	if (pl011_init(&uart, &vm, images.map.uart_base, images.map.uart_irq, &no_output, true) < 0)
 		snprintf(why, sizeof(why), "cannot describe the console UART");
+	else if (describe_sel4_virtio(cfg, &vm, &images.map, blk, &mmio) < 0)
+		snprintf(why, sizeof(why), "cannot describe the disk");
 	else if (guest_images_build_dtb(&images, cfg, &vm, 2, "smc", dtb, ARM64_DTB_MAX_SIZE, why,
 					sizeof(why)) == 0)
 		status = SVMM_EXIT_POWEROFF;
@@ -105,6 +148,7 @@ static int write_sel4_dtb(const struct vm_config *cfg)
 		fprintf(stderr, "svmm: %s\n", why);
 	guest_images_release(&images);
 	free(dtb);
+	free(blk);
 	return status;
 }
 

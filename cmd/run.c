@@ -352,7 +352,7 @@ int run_vm(const struct vm_config *cfg, const struct cli_settings *settings)
 {
 	struct vmm *vmm = calloc(1, sizeof(*vmm));
 	char why[WHY_LEN] = "";
-	int status;
+	int status, err;
 
 	if (vmm == NULL) {
 		fprintf(stderr, "svmm: out of memory\n");
@@ -364,8 +364,11 @@ int run_vm(const struct vm_config *cfg, const struct cli_settings *settings)
 	pthread_mutex_init(&vmm->device_lock, NULL);
 	if (guest_images_load(&vmm->images, cfg, why, sizeof(why)) < 0)
 		status = SVMM_EXIT_USAGE;
-	else if (vmm_setup_events(vmm, why) < 0 || vmm_setup_vm(vmm, settings, why) < 0)
+	else if (vmm_setup_events(vmm, why) < 0)
 		status = SVMM_EXIT_ERROR;
+	/* What the user named (a disk in use, a tap, a socket path) is bad input; memory is not. */
+	else if ((err = vmm_setup_vm(vmm, settings, why)) < 0)
+		status = err == -ENOMEM ? SVMM_EXIT_ERROR : SVMM_EXIT_USAGE;
 	else
 		status = vmm_serve(vmm, why);
 	vmm_teardown(vmm);

@@ -156,6 +156,30 @@ def test_sdf():
     check("sdf --dtb-out", r3.returncode == 0 and blob[:4] == b"\xd0\x0d\xfe\xed"
           and b"arm,cortex-a15-gic" in blob and b"smc" in blob and b"arm,gic-v3" not in blob,
           repr(r3.stderr))
+    # One disk: the block server PD and its channel, and the disk on the guest's
+    # first virtio-mmio slot in the device tree; two disks are refused.
+    disk = os.path.join(WORK, "sel4-disk.img")
+    with open(disk, "wb") as f:
+        f.truncate(1 << 20)
+    r4 = svmm("sdf", vm, "--kernel", KERNEL, "--disk", disk, "--dtb-out", dtb)
+    try:
+        root = ET.fromstring(r4.stdout)
+    except ET.ParseError as e:
+        check("sdf disk well-formed", False, f"{e}: {r4.stdout!r} {r4.stderr!r}")
+        return
+    ends = root.findall("channel/end")
+    check("sdf disk", r4.returncode == 0
+          and [pd.get("name") for pd in root.findall("protection_domain")] == ["vmm", "blk_server"]
+          and [(e.get("pd"), e.get("pp")) for e in ends] == [("vmm", "true"), ("blk_server", None)],
+          r4.stdout)
+    check("sdf disk dtb", fdtget(dtb, "/virtio_mmio@a000000", "compatible") == "virtio,mmio"
+          and fdtget(dtb, "/virtio_mmio@a000000", "interrupts", "x") == "0 10 1",
+          fdtget(dtb, "/virtio_mmio@a000000", "interrupts", "x"))
+    disk2 = os.path.join(WORK, "sel4-disk2.img")
+    with open(disk2, "wb") as f:
+        f.truncate(1 << 20)
+    one_error_line("sdf two disks", svmm("sdf", vm, "--disk", disk, "--disk", disk2),
+                   "2 disks", "serves one")
 
 
 def test_refusal_on_unsupported_host():

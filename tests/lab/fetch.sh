@@ -6,6 +6,9 @@
 #   modules/order  the .ko file names in load order (deps first)
 #   busybox        static arm64 busybox
 #   kernel-version e.g. 6.1.0-56-arm64
+#   outer-modules/ the lab host's own modules (virtio-mmio NIC, tun), same layout
+#   passt/         passt:arm64 with the libc6:arm64 files it needs (a tree to
+#                  copy into the lab host's /: usr/bin/passt, lib/...)
 # Needs `dpkg --add-architecture arm64` + `apt-get update` (scripts/install-deps.sh).
 # Idempotent: a complete cache (stamp file .complete) is reused without touching apt.
 set -euo pipefail
@@ -14,16 +17,21 @@ cache=${SVMM_LAB_CACHE:-$HOME/.cache/svmm-lab}
 # Modules the guest may use; anything they depend on is added automatically.
 want_mods="virtio_mmio virtio_blk virtio_net virtio_console virtio_rng vsock
            vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport"
+# The lab host's: its QEMU NIC (virtio-mmio), so passt has a route; tun for tap.
+outer_mods="virtio_mmio virtio_net tun"
 
 die() { echo "fetch: error: $*" >&2; exit 1; }
 
-if [ -f "$cache/.complete" ]; then
+# Caches filled before outer-modules/ and passt/ existed are completed, not refetched.
+if [ -f "$cache/.complete" ] && [ -f "$cache/outer-modules/order" ] && [ -x "$cache/passt/usr/bin/passt" ]; then
 	echo "fetch: using cached $(cat "$cache/.complete") in $cache"
 	exit 0
 fi
 
 # The metapackage points at the signed image; its -unsigned twin has the same kernel.
 kpkg=${SVMM_LAB_KERNEL_PKG:-}
+# Completing an older cache: keep its kernel, even if the archive moved on.
+[ -n "$kpkg" ] || [ ! -f "$cache/.complete" ] || kpkg=$(cut -d' ' -f1 "$cache/.complete")
 if [ -z "$kpkg" ]; then
 	kpkg=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null |
 		sed -n 's/^ *Depends: \(linux-image-[^:]*\).*/\1/p' | head -n1)
@@ -32,7 +40,7 @@ if [ -z "$kpkg" ]; then
 fi
 
 mkdir -p "$cache/debs"
-for pkg in "$kpkg" busybox-static; do
+for pkg in "$kpkg" busybox-static passt libc6; do
 	if ! ls "$cache/debs/${pkg}_"*_arm64.deb >/dev/null 2>&1; then
 		echo "fetch: downloading $pkg:arm64"
 		# Run apt in the cache dir; keep its chatter (e.g. the root sandbox warning) in a log.
@@ -43,9 +51,10 @@ done
 
 tmp=$(mktemp -d "$cache/extract.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-echo "fetch: extracting $kpkg and busybox-static"
+echo "fetch: extracting $kpkg, busybox-static, passt and libc6"
 for deb in "$cache/debs/${kpkg}_"*_arm64.deb; do dpkg-deb -x "$deb" "$tmp/k"; done
 for deb in "$cache/debs/busybox-static_"*_arm64.deb; do dpkg-deb -x "$deb" "$tmp/bb"; done
+for deb in "$cache/debs/passt_"*_arm64.deb "$cache/debs/libc6_"*_arm64.deb; do dpkg-deb -x "$deb" "$tmp/p"; done
 
 kver=$(ls "$tmp/k/lib/modules")
 moddir=$tmp/k/lib/modules/$kver
@@ -66,24 +75,42 @@ modcat() {
 	*) cat "$1" ;;
 	esac
 }
-add_mod() { # $1 = module name; appends it (after its deps) to modules/order
-	local f deps d base
+add_mod() { # $1 = module name, $2 = output dir; appends it (after its deps) to $2/order
+	local f deps d base out=$2
 	f=$(modfile "$1") || {
 		grep -qE "/${1//[_-]/[_-]}\.ko$" "$moddir/modules.builtin" && return 0
 		die "module $1 is neither a module nor built into $kver"
 	}
 	base=$(basename "$f" | sed 's/\.ko.*$/.ko/')
-	grep -qx "$base" "$tmp/out/modules/order" 2>/dev/null && return 0
+	grep -qx "$base" "$out/order" 2>/dev/null && return 0
 	deps=$(modcat "$f" | tr '\0' '\n' | sed -n 's/^depends=//p' | head -n1)
-	for d in ${deps//,/ }; do add_mod "$d"; done
-	modcat "$f" >"$tmp/out/modules/$base" # busybox insmod wants plain ELF
-	echo "$base" >>"$tmp/out/modules/order"
+	for d in ${deps//,/ }; do add_mod "$d" "$out"; done
+	modcat "$f" >"$out/$base" # busybox insmod wants plain ELF
+	echo "$base" >>"$out/order"
 }
-for m in $want_mods; do add_mod "$m"; done
+for m in $want_mods; do add_mod "$m" "$tmp/out/modules"; done
+mkdir -p "$tmp/out/outer-modules"
+for m in $outer_mods; do add_mod "$m" "$tmp/out/outer-modules"; done
+
+# passt is dynamically linked: take the loader and every library it names
+# (readelf -d NEEDED) from libc6, as real files (no symlinks into the tree).
+mkdir -p "$tmp/out/passt/usr/bin" "$tmp/out/passt/lib/aarch64-linux-gnu"
+cp "$tmp/p/usr/bin/passt" "$tmp/out/passt/usr/bin/passt"
+interp=$(readelf -l "$tmp/p/usr/bin/passt" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+[ -n "$interp" ] || die "passt: no program interpreter found"
+mkdir -p "$tmp/out/passt$(dirname "$interp")"
+cp -L "$tmp/p$interp" "$tmp/out/passt$interp"
+for lib in $(readelf -d "$tmp/p/usr/bin/passt" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+	[ -e "$tmp/p/lib/aarch64-linux-gnu/$lib" ] || die "passt needs $lib, not in libc6:arm64"
+	cp -L "$tmp/p/lib/aarch64-linux-gnu/$lib" "$tmp/out/passt/lib/aarch64-linux-gnu/$lib"
+done
 
 # Publish atomically-enough: replace the outputs, then write the stamp last.
-rm -rf "$cache/modules"
-mv "$tmp/out/modules" "$tmp/out/Image" "$tmp/out/busybox" "$tmp/out/kernel-version" "$cache/"
+rm -rf "$cache/modules" "$cache/outer-modules" "$cache/passt" "$cache/.complete"
+mv "$tmp/out/modules" "$tmp/out/outer-modules" "$tmp/out/passt" "$tmp/out/Image" \
+	"$tmp/out/busybox" "$tmp/out/kernel-version" "$cache/"
 echo "$kpkg ($kver)" >"$cache/.complete"
 echo "fetch: kernel $kver, modules: $(paste -sd' ' "$cache/modules/order")"
+echo "fetch: lab host modules: $(paste -sd' ' "$cache/outer-modules/order");" \
+	"passt with $(cd "$cache/passt" && find lib -type f | paste -sd' ')"
 echo "fetch: cache ready in $cache"

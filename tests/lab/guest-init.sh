@@ -1,7 +1,14 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: Apache-2.0
 # /init of the INNER guest (the Linux that svmm boots). Behaviour is chosen by
-# svmm.test=MODE on the kernel command line: marker (default), reboot, echo, shell.
+# svmm.test=MODE on the kernel command line: marker (default), reboot, echo,
+# shell, and the device modes blk, blkro, blk2, net, rng, vsock, blkbench.
+# Other parameters: svmm.modules=1 loads the virtio modules; svmm.net=dhcp or
+# ADDR/LEN configures eth0; svmm.url=URL, svmm.serve=1, svmm.sink=HOST:PORT,...,
+# svmm.sender=nc|lab_sock and svmm.mb=N are for the net and bench modes (see
+# below). With console=hvc0 the console is virtio's: the modules are loaded
+# first, then init's I/O moves to /dev/hvc0 (the kernel had no console to give
+# init before that).
 # Every console character is a trap to the VMM (~40 ms per line when nested), so
 # print only the lines the scenarios look for.
 
@@ -10,32 +17,87 @@ export PATH=/sbin:/bin:/usr/sbin:/usr/bin HOME=/root
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-echo SVMM-GUEST-INIT-OK
 
 cmdline=$(cat /proc/cmdline)
-mode=marker
-mods=0
+mode=marker mods=0 hvc=0 net='' url='' serve=0 sink='' sender=nc mb=64
 for arg in $cmdline; do
 	case $arg in
 	svmm.test=*) mode=${arg#svmm.test=} ;;
 	svmm.modules=*) mods=${arg#svmm.modules=} ;;
+	svmm.net=*) net=${arg#svmm.net=} ;;
+	svmm.url=*) url=${arg#svmm.url=} ;;
+	svmm.serve=*) serve=${arg#svmm.serve=} ;;
+	svmm.sink=*) sink=${arg#svmm.sink=} ;;
+	svmm.mb=*) mb=${arg#svmm.mb=} ;;
+	svmm.sender=*) sender=${arg#svmm.sender=} ;;
+	console=hvc0) hvc=1 ;;
 	esac
 done
 
-# The virtio drivers are modules; load them only when asked (svmm.modules=1, or
-# the shell), so that basic boot tests don't depend on virtio devices working.
+# The virtio drivers are modules; load them only when asked (svmm.modules=1, the
+# shell, or a virtio console), so that basic boot tests don't depend on virtio
+# devices working. modules/order lists virtio_mmio first, then each module after
+# the ones it depends on.
+modules_loaded=0
 load_modules() {
+	[ $modules_loaded = 1 ] && return
+	modules_loaded=1
 	for m in $(cat /lib/modules/order); do
 		insmod "/lib/modules/$m" || echo "SVMM-GUEST-INSMOD-FAIL=$m"
 	done
 }
+if [ $hvc = 1 ]; then
+	load_modules
+	i=0
+	while [ ! -c /dev/hvc0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	exec </dev/hvc0 >/dev/hvc0 2>&1
+	# Through the kernel's console (printk), not the tty: priority 2 passes "quiet".
+	echo "<2>svmm-guest: kernel console on hvc0" >/dev/kmsg
+fi
+echo SVMM-GUEST-INIT-OK
 [ "$mods" = 1 ] && load_modules
+
+# net_setup: eth0 by DHCP (busybox udhcpc; its lease script applies the lease)
+# or with the static address svmm.net=ADDR/LEN.
+net_setup() {
+	case $net in
+	dhcp)
+		ip link set eth0 up
+		udhcpc -i eth0 -s /etc/udhcpc/default.script -q -n -t 10 -T 1 >/dev/null 2>&1 ||
+			echo SVMM-GUEST-DHCP-FAILED
+		;;
+	*/*)
+		ip addr add "$net" dev eth0
+		ip link set eth0 up
+		;;
+	esac
+}
+
+# pattern: the disk test's 1 MiB, the start of /bin/busybox: machine code, hardly
+# two sectors alike, so one in the wrong place shows; the lab host has the very
+# same file. (seq would take seconds: busybox seq counts in floating point.)
+pattern() { dd if=/bin/busybox bs=1M count=1 2>/dev/null; }
+md5() { # md5 of stdin, the hash alone
+	local sum
+	sum=$(md5sum)
+	echo "${sum%% *}"
+}
+# sector0 DEV: the text in the first sector (NULs dropped).
+sector0() { dd if="$1" bs=512 count=1 2>/dev/null | tr -d '\0'; }
+# put_sector0 DEV TEXT: TEXT, zero-padded to a sector, written to sector 0 and flushed.
+put_sector0() { printf '%s' "$2" | dd of="$1" bs=512 count=1 conv=sync,fsync 2>/dev/null; }
 
 case $mode in
 marker)
 	echo "SVMM-GUEST-CPUS=$(grep -c ^processor /proc/cpuinfo)"
 	echo "SVMM-GUEST-MEMTOTAL-KB=$(sed -n 's/^MemTotal: *\([0-9]*\) kB$/\1/p' /proc/meminfo)"
 	echo "SVMM-GUEST-CMDLINE=$cmdline"
+	# With the modules: how many virtio devices a driver took.
+	if [ $modules_loaded = 1 ]; then
+		n=0
+		for d in /sys/bus/virtio/devices/*/driver; do [ -e "$d" ] && n=$((n + 1)); done
+		echo "SVMM-GUEST-VIRTIO-BOUND=$n"
+	fi
 	;;
 reboot)
 	# Memory doesn't survive a reset, so every boot reboots; the VMM decides
@@ -47,8 +109,96 @@ echo)
 	read -r line
 	echo "SVMM-GUEST-GOT=$line"
 	;;
+blk)
+	# /dev/vda keeps a boot count in sector 0 and the pattern at 1 MiB. The
+	# first boot writes both and reboots; each later one checks the pattern,
+	# counts itself and powers off. Only the disk carries anything across.
+	state=$(sector0 /dev/vda)
+	case $state in
+	svmm-blk-state=*)
+		n=${state#svmm-blk-state=}
+		got=$(dd if=/dev/vda bs=1M skip=1 count=1 iflag=direct 2>/dev/null | md5)
+		if [ "$got" = "$(pattern | md5)" ]; then echo "SVMM-GUEST-BLK-VERIFIED=$n"
+		else echo "SVMM-GUEST-BLK-MISMATCH=$n md5=$got"; fi
+		put_sector0 /dev/vda "svmm-blk-state=$((n + 1))"
+		;;
+	'')
+		pattern | dd of=/dev/vda bs=1M seek=1 count=1 iflag=fullblock conv=fsync 2>/dev/null &&
+			put_sector0 /dev/vda svmm-blk-state=1 && echo SVMM-GUEST-BLK-WROTE
+		reboot -f
+		;;
+	*) echo "SVMM-GUEST-BLK-UNEXPECTED=$state" ;;
+	esac
+	;;
+blkro)
+	# A read-only disk: readable, marked read-only, and every write fails.
+	w=failed
+	put_sector0 /dev/vda overwritten && w=succeeded
+	dd if=/dev/zero of=/dev/vda bs=4096 seek=1 count=1 oflag=direct 2>/dev/null && w=succeeded
+	echo "SVMM-GUEST-BLKRO ro=$(cat /sys/block/vda/ro) read=$(sector0 /dev/vda) write=$w"
+	;;
+blk2)
+	for d in vda vdb; do
+		echo "SVMM-GUEST-DISK $d size=$(cat /sys/block/$d/size) label=$(sector0 /dev/$d)"
+	done
+	;;
+net)
+	# Fetch svmm.url and print its md5; svmm.serve=1: then serve /www on port 80
+	# until a console line arrives. svmm.sink=HOST:P1,P2,..: send svmm.mb MiB of
+	# zeros by TCP to each port in turn (the bench).
+	net_setup
+	if [ -n "$url" ]; then
+		echo "SVMM-GUEST-NET ip=$(ip -4 -o addr show dev eth0 | sed -n 's/.* inet \([0-9./]*\).*/\1/p')" \
+			"md5=$(wget -q -O - "$url" | md5)"
+	fi
+	if [ "$serve" = 1 ]; then
+		mkdir -p /www
+		echo svmm-guest-httpd-page >/www/index.html
+		httpd -p 80 -h /www
+		echo SVMM-GUEST-SERVING
+		read -r line
+	fi
+	if [ -n "$sink" ]; then
+		# Each stream ends when the sink closes (it says "sink" first: see lab_sock.c).
+		for p in $(echo "${sink#*:}" | tr ',' ' '); do
+			if [ "$sender" = lab_sock ]; then
+				lab_sock tcp-send "${sink%%:*}" "$p" "$mb"
+			else
+				dd if=/dev/zero bs=64k count=$((mb * 16)) 2>/dev/null | nc "${sink%%:*}" "$p" >/dev/null
+			fi || echo "SVMM-GUEST-SEND-FAILED=$p"
+		done
+		echo SVMM-GUEST-SENT
+	fi
+	;;
+rng)
+	hex=$(dd if=/dev/hwrng bs=64 count=1 iflag=fullblock 2>/dev/null | od -An -v -tx1 | tr -d ' \n')
+	nz=no
+	[ -n "$(echo "$hex" | tr -d 0)" ] && nz=yes
+	echo "SVMM-GUEST-RNG current=$(cat /sys/class/misc/hw_random/rng_current) bytes=$((${#hex} / 2)) nonzero=$nz"
+	;;
+vsock)
+	# Host to guest: lab_sock answers one connection on port 5000 (it prints a
+	# "listening" line when ready). Guest to host: a line to the host's port 5001.
+	lab_sock vsock-echo 5000 &
+	echo "SVMM-GUEST-VSOCK-REPLY=$(lab_sock vsock-send 2 5001 ping 2>&1)"
+	wait
+	;;
+blkbench)
+	# Sequential O_DIRECT write then read of svmm.mb MiB in 1 MiB blocks, 3 times,
+	# timed in centiseconds by /proc/uptime (busybox dd prints no rate).
+	for i in 1 2 3; do
+		for op in write read; do
+			read -r t0 _ </proc/uptime
+			if [ $op = write ]; then dd if=/dev/zero of=/dev/vda bs=1M count="$mb" oflag=direct 2>/dev/null
+			else dd if=/dev/vda of=/dev/null bs=1M count="$mb" iflag=direct 2>/dev/null; fi ||
+				echo "SVMM-GUEST-DD-FAILED=$op"
+			read -r t1 _ </proc/uptime
+			echo "SVMM-GUEST-BENCH $op bytes=$((mb * 1048576)) cs=$((${t1%.*}${t1#*.} - ${t0%.*}${t0#*.}))"
+		done
+	done
+	;;
 shell)
-	[ "$mods" = 1 ] || load_modules
+	load_modules
 	hostname svmm-guest
 	echo "svmm guest: $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpu(s). 'exit' powers off."
 	# cttyhack opens the real console tty as controlling terminal: job control, ^C.

@@ -2,22 +2,26 @@
 # SPDX-License-Identifier: Apache-2.0
 # Builds the INNER guest's initramfs: static arm64 busybox (applet links are made
 # at boot by `busybox --install -s`: the host can't run an arm64 binary to list
-# them), the virtio modules in /lib/modules (+ load order), /init = guest-init.sh.
-# Usage: guest-rootfs.sh OUT.cpio.gz     (run fetch.sh first)
+# them), the virtio modules in /lib/modules (+ load order), /init = guest-init.sh,
+# udhcpc's lease script, and the static lab_sock tool when given.
+# Usage: guest-rootfs.sh OUT.cpio.gz [LAB_SOCK]     (run fetch.sh first)
 set -euo pipefail
 
-out=${1:?usage: guest-rootfs.sh OUT.cpio.gz}
+out=${1:?usage: guest-rootfs.sh OUT.cpio.gz [LAB_SOCK]}
+lab_sock=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${SVMM_LAB_CACHE:-$HOME/.cache/svmm-lab}
 [ -f "$cache/.complete" ] || { echo "guest-rootfs: no lab cache in $cache (run tests/lab/fetch.sh)" >&2; exit 1; }
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,lib/modules}
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,lib/modules,etc/udhcpc}
 cp "$cache/busybox" "$stage/bin/busybox"
 cp "$cache"/modules/* "$stage/lib/modules/"
 cp "$here/guest-init.sh" "$stage/init"
-chmod 755 "$stage/bin/busybox" "$stage/init"
+cp "$here/udhcpc-script.sh" "$stage/etc/udhcpc/default.script"
+[ -z "$lab_sock" ] || cp "$lab_sock" "$stage/usr/bin/lab_sock"
+chmod 755 "$stage/bin/busybox" "$stage/init" "$stage/etc/udhcpc/default.script"
 # No /dev/console node needed: the kernel's built-in initramfs already has one.
 
 mkdir -p "$(dirname "$out")"

@@ -2,11 +2,23 @@
 # SPDX-License-Identifier: Apache-2.0
 # /init of the OUTER kernel: the emulated arm64 lab host (QEMU, EL2, so it has
 # /dev/kvm) that runs svmm. Its initramfs holds /svmm, /guest/{Image,rootfs.cpio.gz}
-# /scenarios.sh and /bench.sh. Kernel cmdline:
+# /scenarios.sh, /bench.sh, /usr/bin/lab_sock, passt (+ its libc) and the modules
+# for its own NIC and tun in /lib/modules. Kernel cmdline:
 #   lab.mode=test  run the scenarios (lab.only=a,b,... to pick some), then power off
 #   lab.mode=demo  boot the guest shell under svmm on this console, then power off
 #   lab.mode=bench run the benchmarks (/bench.sh, from bench/lab-bench.sh), then power off
 
+# passt sandboxes itself with pivot_root(2), which refuses to move the kernel's
+# rootfs (the initramfs), and with a user namespace, which a chrooted process may
+# not create. So, as switch_root does but without copying, a bind mount of / is
+# moved on top of / and becomes the root: an ordinary mount, not a chroot.
+if [ "${LAB_ROOT_MOVED:-}" != 1 ]; then
+	/bin/busybox mkdir -p /lab-root
+	/bin/busybox mount -o bind / /lab-root && cd /lab-root && /bin/busybox mount -o move . / &&
+		LAB_ROOT_MOVED=1 exec /bin/busybox chroot . /init
+	echo "lab: cannot move the root onto a mount; passt will not start"
+	cd /
+fi
 /bin/busybox --install -s
 export PATH=/sbin:/bin:/usr/sbin:/usr/bin HOME=/root
 mount -t proc proc /proc
@@ -17,6 +29,21 @@ mount -t devpts devpts /dev/pts
 mkdir -p /tmp
 echo "LAB-OUTER-INIT uptime=$(cut -d' ' -f1 /proc/uptime)s kernel=$(uname -r)"
 
+# lab_net_up: the lab host's network, for the scenarios that need it (0.15 s,
+# so only then): lo, eth0 on QEMU's user network (10.0.2.15/24, via
+# 10.0.2.2; passt needs a default route to start) and tun for tap interfaces.
+lab_net_up() {
+	[ -e /sys/class/net/eth0 ] && return 0
+	local m
+	for m in $(cat /lib/modules/order); do insmod "/lib/modules/$m" || return 1; done
+	mkdir -p /etc
+	echo "nameserver 10.0.2.3" >/etc/resolv.conf # QEMU's; else passt warns it has no DNS
+	ip link set lo up &&
+		ip link set eth0 up &&
+		ip addr add 10.0.2.15/24 dev eth0 &&
+		ip route add default via 10.0.2.2
+}
+
 mode="test"
 only=
 for arg in $(cat /proc/cmdline); do
@@ -26,6 +53,11 @@ for arg in $(cat /proc/cmdline); do
 	esac
 done
 
+# The work runs in a child shell; PID 1 only waits (and reaps). Orphans, such as
+# the watcher process busybox timeout leaves behind, are reparented to PID 1, and
+# their SIGCHLD would interrupt whatever PID 1 is doing: a blocking open of a
+# fifo then fails with EINTR (busybox sh does not retry it).
+(
 case $mode in
 test)
 	. /scenarios.sh
@@ -50,6 +82,7 @@ demo)
 	echo "lab: unknown lab.mode=$mode"
 	;;
 esac
+)
 
 poweroff -f
 while :; do sleep 3600; done # PID 1 must not exit

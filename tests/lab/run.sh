@@ -58,11 +58,18 @@ cache=${SVMM_LAB_CACHE:-$HOME/.cache/svmm-lab}
 
 echo "lab: building initramfs images in $build"
 mkdir -p "$build"
-"$here/guest-rootfs.sh" "$build/rootfs.cpio.gz"
+# The socket tool busybox lacks (unix sockets, vsock), for the lab host and the guest.
+aarch64-linux-gnu-gcc -static -s -O2 -Wall -Wextra -Werror -o "$build/lab_sock" \
+	"$here/tools/lab_sock.c"
+"$here/guest-rootfs.sh" "$build/rootfs.cpio.gz" "$build/lab_sock"
 stage=$build/outer
 rm -rf "$stage"
-mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,guest}
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,guest,lib/modules}
 cp "$cache/busybox" "$stage/bin/busybox"
+cp "$build/lab_sock" "$stage/usr/bin/lab_sock"
+# passt (user networking) with its loader and libc, and the modules for the NIC and tap.
+cp -R "$cache/passt/." "$stage/"
+cp "$cache"/outer-modules/* "$stage/lib/modules/"
 cp "$here/outer-init.sh" "$stage/init"
 cp "$here/scenarios.sh" "$stage/scenarios.sh"
 cp "$root/bench/lab-bench.sh" "$stage/bench.sh"
@@ -79,11 +86,14 @@ only=$(IFS=,; echo "${scenarios[*]}")
 append="console=ttyAMA0 quiet rdinit=/init lab.mode=$mode${only:+ lab.only=$only}"
 [ "$mode" != bench ] || append+=" bench.runs=${BENCH_RUNS:-7}"
 # virtualization=on: EL2, so the outer kernel brings up KVM. cortex-a72 is 3-4x
-# faster to emulate than -cpu max. -nic none: the default NIC needs an option ROM
-# (efi-virtio.rom) that Debian's qemu-system-arm doesn't ship without ipxe-qemu.
+# faster to emulate than -cpu max. The NIC is virtio-mmio: the default (PCI) one
+# needs an option ROM (efi-virtio.rom) that Debian's qemu-system-arm doesn't ship
+# without ipxe-qemu. It only gives passt (svmm's user networking) a default route;
+# restrict=on: nothing leaves the emulated machine.
 # shellcheck disable=SC2054 # the commas are QEMU option syntax
 qemu=(qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3 -cpu cortex-a72
-      -smp 1 -m 2G -nic none -no-reboot
+      -smp 1 -m 2G -no-reboot -nic none
+      -netdev user,id=n0,restrict=on -device virtio-net-device,netdev=n0
       -kernel "$cache/Image" -initrd "$build/outer.cpio" -append "$append")
 
 if [ "$demo" = 1 ]; then

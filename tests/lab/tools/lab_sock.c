@@ -13,10 +13,19 @@
  *   lab_sock unix-echo PATH            host: accept one connection on PATH,
  *                                      answer each line with "host-echo:<line>"
  *   lab_sock unix-cat PATH             relay stdin/stdout to a unix socket
- *   lab_sock tcp-sink PORT             accept one TCP stream, count its bytes
+ *   lab_sock tcp-sink PORT             accept one TCP stream, say "sink\n", count
+ *                                      the bytes until the sender's end of stream
  *                                      and print "bytes=N seconds=S"
+ *   lab_sock tcp-send HOST PORT MIB    send MIB MiB of zeros in 64 KiB writes,
+ *                                      end the stream, wait for the peer to close
+ *
+ * tcp-sink's greeting makes the sender's TCP acknowledge data: passt
+ * 0.0~git20230309 (Debian 12) clears its "ACK from guest due" flag only when
+ * the guest's ACK number advances, so a connection on which the host never
+ * sends a byte is reset 24 s after the handshake.
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -225,6 +234,7 @@ static int tcp_sink(unsigned port)
 	if (client < 0)
 		die("accept");
 	clock_gettime(CLOCK_MONOTONIC, &start);
+	write_all(client, "sink\n", 5);
 	for (;;) {
 		ssize_t got = read(client, buf, sizeof(buf));
 
@@ -237,6 +247,31 @@ static int tcp_sink(unsigned port)
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	printf("bytes=%llu seconds=%.3f\n", total,
 	       (double)(end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) / 1e9);
+	return 0;
+}
+
+static int tcp_send(const char *host, unsigned port, unsigned mib)
+{
+	struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	static char buf[1 << 16];
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (inet_pton(AF_INET, host, &address.sin_addr) != 1) {
+		fprintf(stderr, "lab_sock: not an IPv4 address: %s\n", host);
+		return 1;
+	}
+	if (fd < 0 || connect(fd, (struct sockaddr *)&address, sizeof(address)) < 0)
+		die("tcp connect");
+	for (unsigned long long left = (unsigned long long)mib << 20; left > 0;) {
+		size_t n = left < sizeof(buf) ? (size_t)left : sizeof(buf);
+
+		write_all(fd, buf, n);
+		left -= n;
+	}
+	/* Done once the sink has everything: it closes after our end of stream. */
+	shutdown(fd, SHUT_WR);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
 	return 0;
 }
 
@@ -257,6 +292,8 @@ int main(int argc, char **argv)
 		return unix_cat(argv[2]);
 	if (strcmp(mode, "tcp-sink") == 0 && argc == 3)
 		return tcp_sink((unsigned)atoi(argv[2]));
+	if (strcmp(mode, "tcp-send") == 0 && argc == 5)
+		return tcp_send(argv[2], (unsigned)atoi(argv[3]), (unsigned)atoi(argv[4]));
 	fprintf(stderr, "usage: see the comment at the top of lab_sock.c\n");
 	return 2;
 }
