@@ -57,7 +57,7 @@ build echo examples/linux-sel4.json "$base svmm.test=echo" &&
 build smp examples/linux-sel4-2cpu.json "$base svmm.test=marker" &&
 	boot smp SVMM-GUEST-INIT-OK SVMM-GUEST-CPUS=2
 # blk: a 4 MiB disk in the layout guest-init.sh's blk mode keeps (a boot count in
-# sector 0, its 1 MiB pattern "1000000\n".."1131071\n" at 1 MiB), packaged into
+# sector 0, its 1 MiB pattern, the first MiB of the guest's /bin/busybox, at 1 MiB), packaged into
 # blk_server. The guest reads the pattern back through virtio-blk, the request
 # queue and blk_server (BLK-VERIFIED=7), then writes and flushes sector 0; a
 # failed request would show as a kernel I/O error.
@@ -65,7 +65,9 @@ disk=$out/blk-disk.img
 rm -f "$disk"
 truncate -s 4M "$disk"
 printf 'svmm-blk-state=7' | dd of="$disk" bs=512 count=1 conv=sync,notrunc 2>/dev/null
-seq 1000000 1131071 | dd of="$disk" bs=1M seek=1 count=1 iflag=fullblock conv=notrunc 2>/dev/null
+# The guest's busybox is the lab cache's (tests/lab/guest-rootfs.sh puts it there).
+dd if="${SVMM_LAB_CACHE:-$HOME/.cache/svmm-lab}/busybox" of="$disk" bs=1M seek=1 count=1 \
+	iflag=fullblock conv=notrunc 2>/dev/null
 printf '{"name": "linux", "cpus": 1, "memory": "256M", "disk": ["blk-disk.img"]}\n' >"$out/blk.json"
 if build blk "$out/blk.json" "$base svmm.test=blk svmm.modules=1" "$disk" &&
 	boot blk SVMM-GUEST-INIT-OK SVMM-GUEST-BLK-VERIFIED=7 &&
