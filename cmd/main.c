@@ -31,47 +31,6 @@ static void print_help(void)
 	       SVMM_VERSION);
 }
 
-/*
- * `svmm validate`: everything `svmm run` checks before it starts the guest,
- * device tree included, on any host.
- */
-static int validate(const struct vm_config *cfg)
-{
-	struct guest_images images;
-	struct vm vm;
-	struct pl011 uart;
-	struct pl011_backend no_output = {0};
-	unsigned char *dtb = malloc(ARM64_DTB_MAX_SIZE);
-	char why[512];
-	int status = SVMM_EXIT_USAGE;
-
-	if (dtb == NULL) {
-		fprintf(stderr, "svmm: out of memory\n");
-		return SVMM_EXIT_ERROR;
-	}
-	if (guest_images_load(&images, cfg, why, sizeof(why)) < 0) {
-		fprintf(stderr, "svmm: %s\n", why);
-		free(dtb);
-		return SVMM_EXIT_USAGE;
-	}
-	vm_init(&vm, cfg->name, NULL);
-	/* The guest sees the same devices under every hypervisor; GICv3 is the KVM default. */
-	if (pl011_init(&uart, &vm, images.map.uart_base, images.map.uart_irq, &no_output, true) < 0)
-		snprintf(why, sizeof(why), "cannot describe the console UART");
-	else if (guest_images_build_dtb(&images, cfg, &vm, 3, "hvc", dtb, ARM64_DTB_MAX_SIZE, why,
-					sizeof(why)) == 0)
-		status = SVMM_EXIT_POWEROFF;
-	if (status != SVMM_EXIT_POWEROFF)
-		fprintf(stderr, "svmm: %s\n", why);
-	else
-		printf("%s: ok (%u vCPUs, %llu MiB, kernel %llu MiB)\n", cfg->name, cfg->cpus,
-		       (unsigned long long)(cfg->memory >> 20),
-		       (unsigned long long)(images.image.image_size >> 20));
-	guest_images_release(&images);
-	free(dtb);
-	return status;
-}
-
 /* The seL4 system's disk as the device tree sees it: no I/O happens here. */
 static int no_io(void *ctx, uint64_t offset, const struct blk_io_segment *segs, unsigned count)
 {
@@ -106,13 +65,13 @@ static int describe_sel4_virtio(const struct vm_config *cfg, struct vm *vm,
 }
 
 /*
- * `svmm sdf --dtb-out FILE`: the guest's device tree for the system the SDF
- * describes, which the seL4 build packages into svmm.elf beside the kernel
- * and initrd. svmm on seL4 offers a GICv2 (the board's, with the distributor
- * emulated) and takes PSCI calls by SMC: seL4 handles a guest's HVC as a
- * system call of its own. A disk appears as the first virtio-mmio device.
+ * Builds the guest's device tree without a hypervisor, as `svmm run` would
+ * (writing it to cfg->dtb_out when set): the images are loaded and placed,
+ * the PL011 described, and on seL4 the disk too. Prints what went wrong and
+ * returns the exit status; *kernel_size (if not NULL) gets the kernel's size.
  */
-static int write_sel4_dtb(const struct vm_config *cfg)
+static int describe_guest(const struct vm_config *cfg, unsigned gic_version,
+			  const char *psci_method, bool sel4_disk, uint64_t *kernel_size)
 {
 	struct guest_images images;
 	struct vm vm;
@@ -139,17 +98,48 @@ static int write_sel4_dtb(const struct vm_config *cfg)
 	vm_init(&vm, cfg->name, NULL);
 	if (pl011_init(&uart, &vm, images.map.uart_base, images.map.uart_irq, &no_output, true) < 0)
 		snprintf(why, sizeof(why), "cannot describe the console UART");
-	else if (describe_sel4_virtio(cfg, &vm, &images.map, blk, &mmio) < 0)
+	else if (sel4_disk && describe_sel4_virtio(cfg, &vm, &images.map, blk, &mmio) < 0)
 		snprintf(why, sizeof(why), "cannot describe the disk");
-	else if (guest_images_build_dtb(&images, cfg, &vm, 2, "smc", dtb, ARM64_DTB_MAX_SIZE, why,
-					sizeof(why)) == 0)
+	else if (guest_images_build_dtb(&images, cfg, &vm, gic_version, psci_method, dtb,
+					ARM64_DTB_MAX_SIZE, why, sizeof(why)) == 0)
 		status = SVMM_EXIT_POWEROFF;
 	if (status != SVMM_EXIT_POWEROFF)
 		fprintf(stderr, "svmm: %s\n", why);
+	if (kernel_size != NULL)
+		*kernel_size = images.image.image_size;
 	guest_images_release(&images);
 	free(dtb);
 	free(blk);
 	return status;
+}
+
+/*
+ * `svmm validate`: everything `svmm run` checks before it starts the guest,
+ * device tree included, on any host. The guest sees the same devices under
+ * every hypervisor; GICv3 with PSCI by HVC is the KVM default.
+ */
+static int validate(const struct vm_config *cfg)
+{
+	uint64_t kernel_size = 0;
+	int status = describe_guest(cfg, 3, "hvc", false, &kernel_size);
+
+	if (status == SVMM_EXIT_POWEROFF)
+		printf("%s: ok (%u vCPUs, %llu MiB, kernel %llu MiB)\n", cfg->name, cfg->cpus,
+		       (unsigned long long)(cfg->memory >> 20),
+		       (unsigned long long)(kernel_size >> 20));
+	return status;
+}
+
+/*
+ * `svmm sdf --dtb-out FILE`: the guest's device tree for the system the SDF
+ * describes, which the seL4 build packages into svmm.elf beside the kernel
+ * and initrd. svmm on seL4 offers a GICv2 (the board's, with the distributor
+ * emulated) and takes PSCI calls by SMC: seL4 handles a guest's HVC as a
+ * system call of its own. A disk appears as the first virtio-mmio device.
+ */
+static int write_sel4_dtb(const struct vm_config *cfg)
+{
+	return describe_guest(cfg, 2, "smc", true, NULL);
 }
 
 /*
