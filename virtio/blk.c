@@ -14,6 +14,7 @@
  */
 #include "virtio/blk.h"
 
+#include "core/endian.h"
 #include "core/errors.h"
 #include "core/guest_mem.h"
 #include "core/string.h"
@@ -38,22 +39,6 @@
 static struct virtio_blk *blk_from_dev(struct virtio_device *dev)
 {
 	return (struct virtio_blk *)((char *)dev - offsetof(struct virtio_blk, virtio));
-}
-
-/* The ring and config space are little-endian whatever the host is. */
-static uint64_t get_le(const uint8_t *p, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-static void put_le(uint8_t *p, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
 }
 
 static uint64_t blk_features(struct virtio_device *dev)
@@ -84,20 +69,21 @@ static void blk_config_read(struct virtio_device *dev, uint32_t offset, uint8_t 
 	 * Fields of features not offered stay zero, as do the padding bytes.
 	 */
 	memset(cfg, 0, sizeof(cfg));
-	put_le(cfg + VIRTIO_BLK_CFG_CAPACITY, blk->capacity_sectors, 8);
-	put_le(cfg + VIRTIO_BLK_CFG_SEG_MAX, VIRTIO_BLK_SEG_MAX, 4);
-	put_le(cfg + VIRTIO_BLK_CFG_BLK_SIZE, VIRTIO_BLK_SECTOR_SIZE, 4);
-	put_le(cfg + VIRTIO_BLK_CFG_NUM_QUEUES, 1, 2);
+	le_store(cfg + VIRTIO_BLK_CFG_CAPACITY, blk->capacity_sectors, 8);
+	le_store(cfg + VIRTIO_BLK_CFG_SEG_MAX, VIRTIO_BLK_SEG_MAX, 4);
+	le_store(cfg + VIRTIO_BLK_CFG_BLK_SIZE, VIRTIO_BLK_SECTOR_SIZE, 4);
+	le_store(cfg + VIRTIO_BLK_CFG_NUM_QUEUES, 1, 2);
 	if (blk->backend.can_discard) {
-		put_le(cfg + VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS, VIRTIO_BLK_MAX_DISCARD_SECTORS, 4);
-		put_le(cfg + VIRTIO_BLK_CFG_MAX_DISCARD_SEG, VIRTIO_BLK_MAX_RANGES, 4);
-		put_le(cfg + VIRTIO_BLK_CFG_DISCARD_ALIGNMENT, VIRTIO_BLK_DISCARD_ALIGNMENT_SECTORS,
-		       4);
+		le_store(cfg + VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS, VIRTIO_BLK_MAX_DISCARD_SECTORS,
+			 4);
+		le_store(cfg + VIRTIO_BLK_CFG_MAX_DISCARD_SEG, VIRTIO_BLK_MAX_RANGES, 4);
+		le_store(cfg + VIRTIO_BLK_CFG_DISCARD_ALIGNMENT,
+			 VIRTIO_BLK_DISCARD_ALIGNMENT_SECTORS, 4);
 	}
 	if (blk->backend.can_write_zeroes) {
-		put_le(cfg + VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SECT,
-		       VIRTIO_BLK_MAX_WRITE_ZEROES_SECTORS, 4);
-		put_le(cfg + VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SEG, VIRTIO_BLK_MAX_RANGES, 4);
+		le_store(cfg + VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SECT,
+			 VIRTIO_BLK_MAX_WRITE_ZEROES_SECTORS, 4);
+		le_store(cfg + VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SEG, VIRTIO_BLK_MAX_RANGES, 4);
 		/* Unmapping is what discard does; a backend that cannot discard never will. */
 		cfg[VIRTIO_BLK_CFG_WRITE_ZEROES_MAY_UNMAP] = blk->backend.can_discard ? 1 : 0;
 	}
@@ -309,9 +295,9 @@ static int blk_ranges(struct virtio_blk *blk, const struct virtq *vq, bool zeroe
 				     raw, sizeof(raw));
 		if (err < 0)
 			return err;
-		sector = get_le(raw, 8);
-		sectors = (uint32_t)get_le(raw + 8, 4);
-		flags = (uint32_t)get_le(raw + 12, 4);
+		sector = le_load(raw, 8);
+		sectors = (uint32_t)le_load(raw + 8, 4);
+		flags = (uint32_t)le_load(raw + 12, 4);
 		/* Flags are checked on every range first: the spec wants UNSUPP for them. */
 		if ((flags & ~VIRTIO_BLK_RANGE_F_UNMAP) != 0 ||
 		    (!zeroes && (flags & VIRTIO_BLK_RANGE_F_UNMAP) != 0)) {
@@ -373,8 +359,8 @@ static int blk_serve(struct virtio_device *dev, const struct virtq *vq,
 		err = virtq_chain_read(vq, chain, 0, header, sizeof(header));
 		if (err < 0)
 			return err;
-		type = (uint32_t)get_le(header, 4);
-		sector = get_le(header + 8, 8); /* the reserved field (ex-ioprio) is ignored */
+		type = (uint32_t)le_load(header, 4);
+		sector = le_load(header + 8, 8); /* the reserved field (ex-ioprio) is ignored */
 
 		switch (type) {
 		case VIRTIO_BLK_T_IN:

@@ -15,6 +15,7 @@
  */
 #include "virtio/vsock.h"
 
+#include "core/endian.h"
 #include "core/errors.h"
 #include "core/guest_mem.h"
 #include "core/string.h"
@@ -42,73 +43,32 @@ enum vsock_rx_result {
 
 /* ---- wire format ---- */
 
-static void put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	for (unsigned i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	for (unsigned i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint16_t get_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	uint32_t v = 0;
-
-	for (unsigned i = 0; i < 4; i++)
-		v |= (uint32_t)p[i] << (8 * i);
-	return v;
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 void vsock_hdr_encode(const struct vsock_hdr *hdr, uint8_t out[VSOCK_HDR_SIZE])
 {
-	put_le64(out + 0, hdr->src_cid);
-	put_le64(out + 8, hdr->dst_cid);
-	put_le32(out + 16, hdr->src_port);
-	put_le32(out + 20, hdr->dst_port);
-	put_le32(out + 24, hdr->len);
-	put_le16(out + 28, hdr->type);
-	put_le16(out + 30, hdr->op);
-	put_le32(out + 32, hdr->flags);
-	put_le32(out + 36, hdr->buf_alloc);
-	put_le32(out + 40, hdr->fwd_cnt);
+	le_store(out + 0, hdr->src_cid, 8);
+	le_store(out + 8, hdr->dst_cid, 8);
+	le_store(out + 16, hdr->src_port, 4);
+	le_store(out + 20, hdr->dst_port, 4);
+	le_store(out + 24, hdr->len, 4);
+	le_store(out + 28, hdr->type, 2);
+	le_store(out + 30, hdr->op, 2);
+	le_store(out + 32, hdr->flags, 4);
+	le_store(out + 36, hdr->buf_alloc, 4);
+	le_store(out + 40, hdr->fwd_cnt, 4);
 }
 
 void vsock_hdr_decode(const uint8_t in[VSOCK_HDR_SIZE], struct vsock_hdr *hdr)
 {
-	hdr->src_cid = get_le64(in + 0);
-	hdr->dst_cid = get_le64(in + 8);
-	hdr->src_port = get_le32(in + 16);
-	hdr->dst_port = get_le32(in + 20);
-	hdr->len = get_le32(in + 24);
-	hdr->type = get_le16(in + 28);
-	hdr->op = get_le16(in + 30);
-	hdr->flags = get_le32(in + 32);
-	hdr->buf_alloc = get_le32(in + 36);
-	hdr->fwd_cnt = get_le32(in + 40);
+	hdr->src_cid = le_load(in + 0, 8);
+	hdr->dst_cid = le_load(in + 8, 8);
+	hdr->src_port = (uint32_t)le_load(in + 16, 4);
+	hdr->dst_port = (uint32_t)le_load(in + 20, 4);
+	hdr->len = (uint32_t)le_load(in + 24, 4);
+	hdr->type = (uint16_t)le_load(in + 28, 2);
+	hdr->op = (uint16_t)le_load(in + 30, 2);
+	hdr->flags = (uint32_t)le_load(in + 32, 4);
+	hdr->buf_alloc = (uint32_t)le_load(in + 36, 4);
+	hdr->fwd_cnt = (uint32_t)le_load(in + 40, 4);
 }
 
 /* ---- connections ---- */
@@ -1077,7 +1037,7 @@ void virtio_vsock_transport_reset(struct virtio_vsock *vs)
 		virtio_device_fail(dev, VSOCK_QUEUE_EVENT, -err);
 		return;
 	}
-	put_le32(event, VSOCK_EVENT_TRANSPORT_RESET);
+	le_store(event, VSOCK_EVENT_TRANSPORT_RESET, 4);
 	if (vs->tx_chain.writable_len < sizeof(event)) {
 		virtio_complete(dev, VSOCK_QUEUE_EVENT, vs->tx_chain.head, 0);
 		return;

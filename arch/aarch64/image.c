@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 
+#include "core/endian.h"
 #include "core/errors.h"
 #include "core/string.h"
 
@@ -25,21 +26,6 @@
 
 /* x86 boot protocol: "HdrS" at 0x202 marks a bzImage's setup header. */
 #define X86_SETUP_HEADER_MAGIC_OFFSET 0x202
-
-/* Bytes are read one at a time: the buffer may sit at any alignment. */
-static uint64_t read_le64(const uint8_t *p)
-{
-	uint64_t value = 0;
-
-	for (int i = 7; i >= 0; i--)
-		value = (value << 8) | p[i];
-	return value;
-}
-
-static uint32_t read_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static bool starts_with(const uint8_t *data, size_t len, size_t offset, const void *magic,
 			size_t magic_len)
@@ -106,7 +92,8 @@ int arm64_image_parse(const void *data, size_t len, struct arm64_image *out, con
 	 * A real arm64 Image always carries the magic; only without it is it
 	 * worth guessing what the file is instead.
 	 */
-	if (len < ARM64_IMAGE_HEADER_SIZE || read_le32(bytes + HEADER_MAGIC) != ARM64_IMAGE_MAGIC) {
+	if (len < ARM64_IMAGE_HEADER_SIZE ||
+	    (uint32_t)le_load(bytes + HEADER_MAGIC, 4) != ARM64_IMAGE_MAGIC) {
 		const char *foreign = explain_foreign_format(bytes, len);
 
 		if (foreign != NULL)
@@ -118,9 +105,9 @@ int arm64_image_parse(const void *data, size_t len, struct arm64_image *out, con
 		return -SVMM_ENOEXEC;
 	}
 
-	text_offset = read_le64(bytes + HEADER_TEXT_OFFSET);
-	image_size = read_le64(bytes + HEADER_IMAGE_SIZE);
-	flags = read_le64(bytes + HEADER_FLAGS);
+	text_offset = le_load(bytes + HEADER_TEXT_OFFSET, 8);
+	image_size = le_load(bytes + HEADER_IMAGE_SIZE, 8);
+	flags = le_load(bytes + HEADER_FLAGS, 8);
 
 	if (image_size == 0) {
 		/*

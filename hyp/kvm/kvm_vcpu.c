@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 
 #include "core/bus.h"
+#include "core/endian.h"
 #include "core/errors.h"
 #include "hyp/kvm/kvm_internal.h"
 
@@ -24,22 +25,7 @@ static void kvm_kick_handler(int signal)
 	(void)signal;
 }
 
-static uint64_t mmio_data_get(const uint8_t *data, unsigned len)
-{
-	uint64_t value = 0;
-
-	/* KVM passes MMIO data in guest byte order, which is little-endian here. */
-	for (unsigned i = 0; i < len; i++)
-		value |= (uint64_t)data[i] << (8 * i);
-	return value;
-}
-
-static void mmio_data_put(uint8_t *data, unsigned len, uint64_t value)
-{
-	for (unsigned i = 0; i < len; i++)
-		data[i] = (uint8_t)(value >> (8 * i));
-}
-
+/* KVM passes MMIO data in guest byte order, which is little-endian here. */
 static void kvm_handle_mmio(struct kvm_vcpu *vcpu)
 {
 	struct hyp_vm *hyp = vcpu->hyp;
@@ -53,7 +39,7 @@ static void kvm_handle_mmio(struct kvm_vcpu *vcpu)
 	int err;
 
 	if (acc.is_write)
-		acc.value = mmio_data_get(run->mmio.data, run->mmio.len);
+		acc.value = le_load(run->mmio.data, run->mmio.len);
 	vm_lock_devices(hyp->params.vm);
 	err = bus_dispatch(&hyp->params.vm->mmio, &acc);
 	if (err < 0)
@@ -64,7 +50,7 @@ static void kvm_handle_mmio(struct kvm_vcpu *vcpu)
 	vm_unlock_devices(hyp->params.vm);
 	/* A read nobody answers returns zero, as an unclaimed bus read does on hardware. */
 	if (!acc.is_write)
-		mmio_data_put(run->mmio.data, run->mmio.len, err < 0 ? 0 : acc.value);
+		le_store(run->mmio.data, err < 0 ? 0 : acc.value, run->mmio.len);
 }
 
 static enum hyp_stop_reason system_event_reason(uint32_t type)
