@@ -36,7 +36,8 @@ CORE_SRCS := $(filter-out core/string.c,$(wildcard core/*.c))
 ARCH_SRCS := $(wildcard arch/aarch64/*.c)
 DEV_SRCS := $(wildcard dev/*.c)
 VIRTIO_SRCS := $(wildcard virtio/*.c)
-FREESTANDING_SRCS := $(CORE_SRCS) $(ARCH_SRCS) $(DEV_SRCS) $(VIRTIO_SRCS)
+MACHINE_SRCS := $(wildcard machine/*.c)
+FREESTANDING_SRCS := $(CORE_SRCS) $(ARCH_SRCS) $(DEV_SRCS) $(VIRTIO_SRCS) $(MACHINE_SRCS)
 CONFIG_SRCS := $(wildcard config/*.c)
 HOST_SRCS := $(wildcard host/linux/*.c)
 # The KVM backend's ISA half: aarch64 hosts run aarch64 guests; any other
@@ -174,9 +175,10 @@ SEL4_CFLAGS = -std=c11 -O2 -g -ffreestanding -fno-builtin -fno-stack-protector -
 	-isystem $(shell $(SEL4_CC) -print-file-name=include) -mstrict-align -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	$(WARNINGS) -I. -isystem $(SEL4_BOARD_DIR)/include -MMD -MP
 SEL4_SRCS := core/string.c $(CORE_SRCS) $(filter-out arch/aarch64/fdt.c,$(ARCH_SRCS)) $(DEV_SRCS) \
-	$(wildcard hyp/sel4/*.c) $(filter-out host/sel4/blk_server.c,$(wildcard host/sel4/*.c))
+	machine/machine.c $(wildcard hyp/sel4/*.c) \
+	$(filter-out host/sel4/blk_server.c,$(wildcard host/sel4/*.c))
 SEL4_OBJS = $(SEL4_SRCS:%.c=$(SEL4_OUT)/obj/%.o)
-# virtio/ as an archive: svmm.elf takes the devices it uses (blk and its transport).
+# virtio/ as an archive: svmm.elf takes the devices machine/machine.c can put on the bus.
 SEL4_VIRTIO_OBJS = $(VIRTIO_SRCS:%.c=$(SEL4_OUT)/obj/%.o)
 SEL4_BLK_OBJS = $(addprefix $(SEL4_OUT)/obj/,host/sel4/blk_server.o host/sel4/block_queue.o \
 	core/string.o blk_server_disk.o)
@@ -202,9 +204,9 @@ $(SEL4_OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(SEL4_CC) $(SEL4_CFLAGS) -c -o $@ $<
 
-# seL4's headers use GNU C's `asm`: the one file that includes them is C11
+# seL4's headers use GNU C's `asm`: the files that include them are C11
 # with GNU extensions.
-$(SEL4_OUT)/obj/hyp/sel4/vmm.o $(SEL4_OUT)/obj/host/sel4/blk_server.o: SEL4_CFLAGS += -std=gnu11
+$(SEL4_OUT)/obj/hyp/sel4/%.o $(SEL4_OUT)/obj/host/sel4/blk_server.o: SEL4_CFLAGS += -std=gnu11
 
 $(SEL4_OUT)/obj/guest_images_blobs.o: host/sel4/guest_images_blobs.S $(SEL4_OUT)/guest.dtb \
 		$(SEL4_OUT)/Image $(SEL4_OUT)/rootfs.cpio.gz

@@ -14,60 +14,22 @@
 /* Frames one wake-up moves from a backend to the guest before others get a turn. */
 #define NIC_RX_BATCH 64
 
-/* ---- placement ---- */
-
-/* Puts `dev` on the next virtio-mmio window and interrupt line. */
-static int devices_place(struct vmm_devices *d, struct virtio_device *dev,
-			 const struct arm64_guest_map *map, char *why, size_t why_len)
-{
-	unsigned slot = d->mmio_count;
-	uint64_t base;
-	unsigned irq;
-	int err;
-
-	if (slot == VMM_MAX_VIRTIO) {
-		snprintf(why, why_len, "too many virtio devices (at most %d)", VMM_MAX_VIRTIO);
-		return -ENOSPC;
-	}
-	arm64_virtio_slot(map, slot, &base, &irq);
-	err = virtio_mmio_init(&d->mmio[slot], dev, base, irq);
-	if (err < 0) {
-		snprintf(why, why_len, "%s: cannot attach: %s", dev->name, svmm_strerror(err));
-		return err;
-	}
-	d->mmio_count++;
-	return 0;
-}
-
-/* A stable name for messages, kept for the device's lifetime. */
-static const char *devices_name(struct vmm_devices *d, const char *kind, unsigned index)
-{
-	char *name = d->names[d->mmio_count];
-
-	snprintf(name, sizeof(d->names[0]), "%s%u", kind, index);
-	return name;
-}
-
 /* ---- disks ---- */
 
-static int devices_add_disk(struct vmm_devices *d, const struct disk_config *cfg,
-			    const struct arm64_guest_map *map, char *why, size_t why_len)
+static int disk_open(void *ctx, unsigned index, struct blk_backend *backend)
 {
-	struct vmm_disk *disk = &d->disks[d->disk_count];
+	struct vmm_devices *d = ctx;
+	const struct disk_config *cfg = &d->cfg->disks[index];
+	struct vmm_disk *disk = &d->disks[index];
 	int err = block_file_open(&disk->file, cfg->path, cfg->readonly, cfg->direct, cfg->serial,
-				  why, why_len);
+				  d->why, d->why_len);
 
 	if (err < 0)
 		return err;
 	disk->open = true;
-	d->disk_count++;
-	err = virtio_blk_init(&disk->blk, d->vm, devices_name(d, "virtio-blk", d->disk_count - 1),
-			      &disk->file.backend);
-	if (err < 0) {
-		snprintf(why, why_len, "disk \"%s\": %s", cfg->path, svmm_strerror(err));
-		return err;
-	}
-	return devices_place(d, &disk->blk.virtio, map, why, why_len);
+	d->disk_count = index + 1;
+	*backend = disk->file.backend;
+	return 0;
 }
 
 /* ---- network interfaces ---- */
@@ -139,7 +101,7 @@ static const struct net_backend_ops nic_backend_ops = {
 /* Offers one frame; false when the guest had no room (keep the frame, wait for rx_space). */
 static bool nic_deliver(struct vmm_nic *nic, const void *frame, size_t len)
 {
-	if (virtio_net_receive(&nic->net, frame, len) == -SVMM_ENOSPC) {
+	if (virtio_net_receive(nic->net, frame, len) == -SVMM_ENOSPC) {
 		nic->rx_paused = true;
 		return false;
 	}
@@ -204,12 +166,12 @@ static void nic_service(struct vmm_nic *nic)
 	}
 	if (nic->kind == NET_USER && !nic->backend_gone && net_passt_flush(&nic->passt) == -EPIPE)
 		nic->backend_gone = true;
-	if (virtio_net_tx_poll(&nic->net))
+	if (virtio_net_tx_poll(nic->net))
 		nic_kick(nic);
-	if (nic->backend_gone && nic->net.link_up) {
+	if (nic->backend_gone && nic->net->link_up) {
 		log_message(&vm->log, LOG_ERROR, "%s: passt exited; the link is down",
-			    nic->net.dev.name);
-		virtio_net_set_link(&nic->net, false);
+			    nic->net->dev.name);
+		virtio_net_set_link(nic->net, false);
 		event_loop_remove(nic->devices->loop, &nic->backend_source);
 	}
 	nic_update_watch(nic);
@@ -259,44 +221,38 @@ static int nic_open_backend(struct vmm_nic *nic, const struct net_config *cfg, c
 	}
 }
 
-static int devices_add_nic(struct vmm_devices *d, const struct net_config *cfg,
-			   const struct arm64_guest_map *map, char *why, size_t why_len)
+static int nic_open(void *ctx, unsigned index, struct virtio_net *net, uint8_t mac[6],
+		    struct virtio_net_backend *backend)
 {
-	struct vmm_nic *nic = &d->nics[d->nic_count];
-	struct virtio_net_backend backend = {.ops = &nic_backend_ops, .ctx = nic};
-	uint8_t mac[6];
+	struct vmm_devices *d = ctx;
+	const struct net_config *cfg = &d->cfg->nets[index];
+	struct vmm_nic *nic = &d->nics[index];
 	int err;
 
 	nic->devices = d;
+	nic->net = net;
 	nic->kind = cfg->backend;
 	nic->kick = (struct event_source){
 	    .fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), .on_event = nic_on_event, .ctx = nic};
 	nic->backend_source = (struct event_source){.fd = -1, .on_event = nic_on_event, .ctx = nic};
 	if (nic->kick.fd < 0) {
-		snprintf(why, why_len, "net: cannot create an eventfd: %s", strerror(errno));
+		snprintf(d->why, d->why_len, "net: cannot create an eventfd: %s", strerror(errno));
 		return -errno;
 	}
-	d->nic_count++;
-	err = nic_open_backend(nic, cfg, why, why_len);
+	d->nic_count = index + 1;
+	err = nic_open_backend(nic, cfg, d->why, d->why_len);
 	if (err < 0)
 		return err;
 	nic->backend_open = true;
 	if (cfg->has_mac)
-		memcpy(mac, cfg->mac, sizeof(mac));
+		memcpy(mac, cfg->mac, 6);
 	else
-		nic_default_mac(mac, d->nic_count - 1);
-	err = virtio_net_init(&nic->net, d->vm, devices_name(d, "virtio-net", d->nic_count - 1),
-			      mac, &backend);
-	if (err == 0)
-		err = event_loop_add(d->loop, &nic->kick);
+		nic_default_mac(mac, index);
+	err = event_loop_add(d->loop, &nic->kick);
 	if (err == 0)
 		err = event_loop_add(d->loop, &nic->backend_source);
-	if (err < 0) {
-		snprintf(why, why_len, "net: cannot set up %s: %s", nic->net.dev.name,
-			 svmm_strerror(err));
-		return err;
-	}
-	return devices_place(d, &nic->net.dev, map, why, why_len);
+	*backend = (struct virtio_net_backend){.ops = &nic_backend_ops, .ctx = nic};
+	return err;
 }
 
 static void nic_close(struct vmm_devices *d, struct vmm_nic *nic)
@@ -318,46 +274,71 @@ static void nic_close(struct vmm_devices *d, struct vmm_nic *nic)
 
 /* ---- the rest ---- */
 
+static int rng_open(void *ctx, struct rng_source *source)
+{
+	(void)ctx;
+	*source = host_entropy_source();
+	return 0;
+}
+
+static int vsock_open(void *ctx, struct virtio_vsock *vsock)
+{
+	struct vmm_devices *d = ctx;
+	int err = vsock_unix_open(&d->vsock_host, d->cfg->vsock.socket, d->why, d->why_len);
+
+	d->has_vsock = err == 0;
+	return err < 0 ? err : vsock_unix_attach(&d->vsock_host, d->loop, vsock);
+}
+
+static const struct machine_host_ops linux_host_ops = {
+    .disk = disk_open,
+    .net = nic_open,
+    .rng = rng_open,
+    .vsock = vsock_open,
+};
+
+void devices_machine_desc(const struct vm_config *cfg, struct machine_desc *desc)
+{
+	_Static_assert(VM_CONFIG_MAX_DISKS <= MACHINE_MAX_DISKS, "a described disk has no slot");
+	_Static_assert(VM_CONFIG_MAX_NETS <= MACHINE_MAX_NETS, "a described NIC has no slot");
+	*desc = (struct machine_desc){
+	    .cpus = cfg->cpus,
+	    .memory = cfg->memory,
+	    .virtio_console = cfg->console_device == CONSOLE_DEVICE_VIRTIO,
+	    .disk_count = cfg->disk_count,
+	    .net_count = cfg->net_count,
+	    .rng = cfg->rng,
+	    .vsock = cfg->vsock.socket != NULL,
+	    .vsock_cid = cfg->vsock.cid,
+	};
+}
+
 int devices_create(struct vmm_devices *d, const struct vm_config *cfg, struct vm *vm,
-		   struct event_loop *loop, const struct arm64_guest_map *map,
+		   struct event_loop *loop, void *ram,
 		   const struct virtio_console_backend *console_output, char *why, size_t why_len)
 {
-	int err = 0;
+	struct machine_host host = {
+	    .ops = &linux_host_ops,
+	    .ctx = d,
+	    .uart = {.write = console_output->write,
+		     .output_pending = console_output->output_pending,
+		     .ctx = console_output->ctx},
+	    .console = *console_output,
+	};
+	struct machine_desc desc;
+	int err;
 
 	d->vm = vm;
 	d->loop = loop;
-	for (unsigned i = 0; i < cfg->disk_count && err == 0; i++)
-		err = devices_add_disk(d, &cfg->disks[i], map, why, why_len);
-	for (unsigned i = 0; i < cfg->net_count && err == 0; i++)
-		err = devices_add_nic(d, &cfg->nets[i], map, why, why_len);
-	if (err == 0 && cfg->console_device == CONSOLE_DEVICE_VIRTIO) {
-		err = virtio_console_init(&d->console, vm, devices_name(d, "virtio-console", 0),
-					  console_output);
-		d->has_console = err == 0;
-		if (err == 0)
-			err = devices_place(d, &d->console.virtio, map, why, why_len);
-	}
-	if (err == 0 && cfg->rng) {
-		struct rng_source source = host_entropy_source();
-
-		err = virtio_rng_init(&d->rng, vm, devices_name(d, "virtio-rng", 0), &source);
-		d->has_rng = err == 0;
-		if (err == 0)
-			err = devices_place(d, &d->rng.virtio, map, why, why_len);
-	}
-	if (err == 0 && cfg->vsock.socket != NULL) {
-		err = virtio_vsock_init(&d->vsock, vm, devices_name(d, "virtio-vsock", 0),
-					cfg->vsock.cid);
-		if (err == 0)
-			err = vsock_unix_open(&d->vsock_host, cfg->vsock.socket, why, why_len);
-		d->has_vsock = err == 0;
-		if (err == 0)
-			err = vsock_unix_attach(&d->vsock_host, loop, &d->vsock);
-		if (err == 0)
-			err = devices_place(d, &d->vsock.virtio, map, why, why_len);
-	}
+	d->cfg = cfg;
+	d->why = why;
+	d->why_len = why_len;
+	why[0] = '\0';
+	devices_machine_desc(cfg, &desc);
+	err = machine_assemble(&d->machine, vm, &desc, &host, ram);
 	if (err < 0 && why[0] == '\0')
-		snprintf(why, why_len, "cannot set up the virtio devices: %s", svmm_strerror(err));
+		snprintf(why, why_len, "%s: cannot set up: %s", d->machine.failed,
+			 svmm_strerror(err));
 	return err;
 }
 
@@ -374,8 +355,8 @@ static void devices_on_doorbell(struct event_source *source, uint32_t events)
 
 void devices_attach_hyp(struct vmm_devices *d, struct hyp_vm *hyp)
 {
-	for (unsigned i = 0; i < d->mmio_count; i++) {
-		struct virtio_mmio *mmio = &d->mmio[i];
+	for (unsigned i = 0; i < d->machine.mmio_count; i++) {
+		struct virtio_mmio *mmio = &d->machine.mmio[i];
 
 		for (unsigned q = 0; q < mmio->dev->ops->num_queues; q++) {
 			struct vmm_doorbell *bell = &d->doorbells[d->doorbell_count];
@@ -406,23 +387,11 @@ void devices_detach_hyp(struct vmm_devices *d)
 
 void devices_reset(struct vmm_devices *d)
 {
-	for (unsigned i = 0; i < d->mmio_count; i++)
-		virtio_mmio_reset(&d->mmio[i]);
+	machine_reset(&d->machine);
 	for (unsigned i = 0; i < d->nic_count; i++) {
 		d->nics[i].rx_paused = false;
 		d->nics[i].held_len = 0;
 	}
-}
-
-size_t devices_console_receive(struct vmm_devices *d, const uint8_t *data, size_t len)
-{
-	return d->has_console ? virtio_console_receive(&d->console, data, len) : 0;
-}
-
-void devices_console_flush(struct vmm_devices *d)
-{
-	if (d->has_console)
-		virtio_console_flush(&d->console);
 }
 
 void devices_destroy(struct vmm_devices *d)

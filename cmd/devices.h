@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The VM's virtio devices on a Linux host: each device model on its own
- * virtio-mmio window and interrupt, joined to its host backend (image
- * file, tap or passt, getrandom, the console, unix sockets) and to the
+ * The VM's devices on a Linux host: the machine (machine/machine.h places
+ * every device, as on seL4) with the host backends this file supplies (image
+ * file, tap or passt, getrandom, the console, unix sockets), joined to the
  * event loop, which is the I/O thread: queue notifications arrive there as
  * doorbell eventfds, so vCPU threads never wait for device I/O.
  */
@@ -13,7 +13,6 @@
 #include <stddef.h>
 #include <sys/uio.h>
 
-#include "arch/aarch64/guest_map.h"
 #include "config/vm_config.h"
 #include "host/linux/block_file.h"
 #include "host/linux/console.h"
@@ -22,21 +21,13 @@
 #include "host/linux/net_tap.h"
 #include "host/linux/vsock_unix.h"
 #include "hyp/hyp.h"
-#include "virtio/blk.h"
-#include "virtio/console.h"
-#include "virtio/mmio.h"
-#include "virtio/net.h"
-#include "virtio/rng.h"
-#include "virtio/vsock.h"
-
-#define VMM_MAX_VIRTIO (VM_CONFIG_MAX_DISKS + VM_CONFIG_MAX_NETS + 3)
+#include "machine/machine.h"
 
 struct vmm_devices;
 
 struct vmm_disk {
 	struct block_file file;
 	bool open;
-	struct virtio_blk blk;
 };
 
 struct vmm_nic {
@@ -51,7 +42,7 @@ struct vmm_nic {
 	 */
 	struct event_source kick;
 	struct event_source backend_source;
-	struct virtio_net net;
+	struct virtio_net *net; /* in the machine */
 	struct iovec iov[VIRTQ_MAX_CHAIN];
 	size_t held_len; /* tap: a frame read but not yet taken by the guest */
 	uint8_t frame[VIRTIO_NET_MAX_FRAME];
@@ -66,35 +57,34 @@ struct vmm_doorbell {
 
 struct vmm_devices {
 	struct vm *vm;
+	struct machine machine;
 	struct event_loop *loop;
-	struct console *host_console;
-	struct virtio_mmio mmio[VMM_MAX_VIRTIO];
-	char names[VMM_MAX_VIRTIO][24];
-	unsigned mmio_count;
-	struct vmm_doorbell doorbells[VMM_MAX_VIRTIO * VIRTIO_MAX_QUEUES];
+	/* Only while devices_create() runs: the description and where a reason goes. */
+	const struct vm_config *cfg;
+	char *why;
+	size_t why_len;
+	struct vmm_doorbell doorbells[MACHINE_MAX_VIRTIO * VIRTIO_MAX_QUEUES];
 	unsigned doorbell_count;
 	struct vmm_disk disks[VM_CONFIG_MAX_DISKS];
 	unsigned disk_count;
 	struct vmm_nic nics[VM_CONFIG_MAX_NETS];
 	unsigned nic_count;
-	bool has_rng;
-	struct virtio_rng rng;
-	bool has_console;
-	struct virtio_console console;
 	bool has_vsock;
-	struct virtio_vsock vsock;
 	struct vsock_unix vsock_host;
 };
 
+/* The hypervisor-neutral part of `cfg`, which machine_assemble() builds from. */
+void devices_machine_desc(const struct vm_config *cfg, struct machine_desc *desc);
+
 /*
- * Opens every backend `cfg` asks for and puts each device on the VM's bus,
- * in the order disks, network interfaces, console, rng, vsock (so the
- * guest names them vda, vdb, ..., eth0, ... in the order given).
- * `console_output` carries virtio-console output. -errno with a one-line
- * reason in `why`; what was opened is closed by devices_destroy().
+ * Assembles the VM's machine (guest RAM at `ram`, the PL011, the virtio
+ * devices) with a backend opened for every device `cfg` asks for.
+ * `console_output` takes the console's output, whichever device it is.
+ * -errno with a one-line reason in `why`; what was opened is closed by
+ * devices_destroy().
  */
 int devices_create(struct vmm_devices *devices, const struct vm_config *cfg, struct vm *vm,
-		   struct event_loop *loop, const struct arm64_guest_map *map,
+		   struct event_loop *loop, void *ram,
 		   const struct virtio_console_backend *console_output, char *why, size_t why_len);
 
 /* Binds each queue's doorbell to `hyp` (where it has them) and to the event loop. */
@@ -104,11 +94,6 @@ void devices_detach_hyp(struct vmm_devices *devices);
 
 /* Power-on state for a VM reset (the guest rebooted). */
 void devices_reset(struct vmm_devices *devices);
-
-/* Console input for the virtio console; how many bytes it took. Device lock held. */
-size_t devices_console_receive(struct vmm_devices *devices, const uint8_t *data, size_t len);
-/* Hands waiting virtio-console output to the host. Device lock held. */
-void devices_console_flush(struct vmm_devices *devices);
 
 void devices_destroy(struct vmm_devices *devices);
 

@@ -81,24 +81,16 @@ static int write_whole_file(const char *path, const void *data, size_t len)
 }
 
 int guest_images_build_dtb(const struct guest_images *images, const struct vm_config *cfg,
-			   const struct vm *vm, unsigned gic_version, const char *psci_method,
-			   void *dtb, size_t size, char *why, size_t why_len)
+			   const struct machine *machine, unsigned gic_version,
+			   const char *psci_method, void *dtb, size_t size, char *why,
+			   size_t why_len)
 {
-	const struct arm64_boot_plan *plan = &images->plan;
-	struct arm64_fdt_params params = {
-	    .cpus = cfg->cpus,
-	    .ram_base = images->map.ram_base,
-	    .ram_size = cfg->memory,
-	    .gic_version = gic_version == 2 ? ARM64_GICV2 : ARM64_GICV3,
-	    .map = &images->map,
-	    .cmdline = cfg->cmdline,
-	    .initrd_start = plan->initrd_gpa,
-	    .initrd_end = plan->initrd_gpa + plan->initrd_size,
-	    .psci_method = psci_method,
-	    .devices = vm->devices,
-	    .device_count = vm->device_count,
-	};
-	int err = arm64_fdt_build(dtb, size, &params);
+	struct arm64_fdt_params params;
+	int err;
+
+	machine_fdt_params(machine, &images->plan, cfg->cmdline,
+			   gic_version == 2 ? ARM64_GICV2 : ARM64_GICV3, psci_method, &params);
+	err = arm64_fdt_build(dtb, size, &params);
 
 	if (err < 0) {
 		snprintf(why, why_len, "cannot build the guest device tree: %s",

@@ -14,6 +14,7 @@
 #include "arch/aarch64/guest_map.h"
 #include "config/vm_config.h"
 #include "host/linux/file.h"
+#include "machine/machine.h"
 
 struct guest_images {
 	struct host_file kernel;
@@ -29,11 +30,12 @@ int guest_images_load(struct guest_images *images, const struct vm_config *cfg, 
 void guest_images_release(struct guest_images *images);
 
 /*
- * Builds the guest's device tree into dtb[0..size) for `vm`'s devices and
+ * Builds the guest's device tree into dtb[0..size) for `machine` and
  * writes it to cfg->dtb_out when set. -errno with `why` on failure.
  */
 int guest_images_build_dtb(const struct guest_images *images, const struct vm_config *cfg,
-			   const struct vm *vm, unsigned gic_version, const char *psci_method,
-			   void *dtb, size_t size, char *why, size_t why_len);
+			   const struct machine *machine, unsigned gic_version,
+			   const char *psci_method, void *dtb, size_t size, char *why,
+			   size_t why_len);
 
 #endif

@@ -6,15 +6,15 @@
 #include <string.h>
 
 #include "cmd/cli.h"
+#include "cmd/devices.h"
 #include "cmd/exit_status.h"
 #include "cmd/guest_images.h"
 #include "cmd/run.h"
 #include "config/sdf.h"
 #include "config/vm_config.h"
 #include "core/errors.h"
-#include "dev/pl011.h"
-#include "virtio/blk.h"
-#include "virtio/mmio.h"
+#include "machine/describe_host.h"
+#include "machine/machine.h"
 
 static void print_help(void)
 {
@@ -31,76 +31,46 @@ static void print_help(void)
 	       SVMM_VERSION);
 }
 
-/* The seL4 system's disk as the device tree sees it: no I/O happens here. */
-static int no_io(void *ctx, uint64_t offset, const struct blk_io_segment *segs, unsigned count)
-{
-	(void)ctx;
-	(void)offset;
-	(void)segs;
-	(void)count;
-	return -SVMM_EIO;
-}
-
-static const struct blk_backend_ops no_io_ops = {.read = no_io, .write = no_io};
-
-/*
- * Puts the seL4 system's virtio devices (sdf_virtio_disks(): its disk) on
- * `vm` where svmm on seL4 will find them in the tree: slot by slot, by the
- * placement rule every backend uses. 0 or a negative SVMM error.
- */
-static int describe_sel4_virtio(const struct vm_config *cfg, struct vm *vm,
-				const struct arm64_guest_map *map, struct virtio_blk *blk,
-				struct virtio_mmio *mmio)
-{
-	struct blk_backend backend = {.ops = &no_io_ops};
-	uint64_t base;
-	unsigned irq;
-	int err;
-
-	if (sdf_virtio_disks(cfg) == 0)
-		return 0;
-	arm64_virtio_slot(map, 0, &base, &irq);
-	err = virtio_blk_init(blk, vm, "virtio-blk0", &backend);
-	return err < 0 ? err : virtio_mmio_init(mmio, &blk->virtio, base, irq);
-}
-
 /*
  * Builds the guest's device tree without a hypervisor, as `svmm run` would
- * (writing it to cfg->dtb_out when set): the images are loaded and placed,
- * the PL011 described, and on seL4 the disk too. Prints what went wrong and
- * returns the exit status; *kernel_size (if not NULL) gets the kernel's size.
+ * (writing it to cfg->dtb_out when set): the images are loaded and placed and
+ * the machine assembled from the description with a host that does no I/O.
+ * Prints what went wrong and returns the exit status; *kernel_size (if not
+ * NULL) gets the kernel's size.
  */
 static int describe_guest(const struct vm_config *cfg, unsigned gic_version,
-			  const char *psci_method, bool sel4_disk, uint64_t *kernel_size)
+			  const char *psci_method, uint64_t *kernel_size)
 {
 	struct guest_images images;
 	struct vm vm;
-	struct pl011 uart;
-	struct pl011_backend no_output = {0};
+	struct machine_host host;
+	struct machine_desc desc;
 	unsigned char *dtb = malloc(ARM64_DTB_MAX_SIZE);
-	struct virtio_blk *blk = malloc(sizeof(*blk));
-	struct virtio_mmio mmio;
+	struct machine *machine = calloc(1, sizeof(*machine));
 	char why[512];
 	int status = SVMM_EXIT_USAGE;
+	int err;
 
-	if (dtb == NULL || blk == NULL) {
+	if (dtb == NULL || machine == NULL) {
 		fprintf(stderr, "svmm: out of memory\n");
 		free(dtb);
-		free(blk);
+		free(machine);
 		return SVMM_EXIT_ERROR;
 	}
 	if (guest_images_load(&images, cfg, why, sizeof(why)) < 0) {
 		fprintf(stderr, "svmm: %s\n", why);
 		free(dtb);
-		free(blk);
+		free(machine);
 		return SVMM_EXIT_USAGE;
 	}
 	vm_init(&vm, cfg->name, NULL);
-	if (pl011_init(&uart, &vm, images.map.uart_base, images.map.uart_irq, &no_output, true) < 0)
-		snprintf(why, sizeof(why), "cannot describe the console UART");
-	else if (sel4_disk && describe_sel4_virtio(cfg, &vm, &images.map, blk, &mmio) < 0)
-		snprintf(why, sizeof(why), "cannot describe the disk");
-	else if (guest_images_build_dtb(&images, cfg, &vm, gic_version, psci_method, dtb,
+	machine_describe_host(&host);
+	devices_machine_desc(cfg, &desc);
+	err = machine_assemble(machine, &vm, &desc, &host, NULL);
+	if (err < 0)
+		snprintf(why, sizeof(why), "cannot describe %s: %s", machine->failed,
+			 svmm_strerror(err));
+	else if (guest_images_build_dtb(&images, cfg, machine, gic_version, psci_method, dtb,
 					ARM64_DTB_MAX_SIZE, why, sizeof(why)) == 0)
 		status = SVMM_EXIT_POWEROFF;
 	if (status != SVMM_EXIT_POWEROFF)
@@ -109,7 +79,7 @@ static int describe_guest(const struct vm_config *cfg, unsigned gic_version,
 		*kernel_size = images.image.image_size;
 	guest_images_release(&images);
 	free(dtb);
-	free(blk);
+	free(machine);
 	return status;
 }
 
@@ -121,7 +91,7 @@ static int describe_guest(const struct vm_config *cfg, unsigned gic_version,
 static int validate(const struct vm_config *cfg)
 {
 	uint64_t kernel_size = 0;
-	int status = describe_guest(cfg, 3, "hvc", false, &kernel_size);
+	int status = describe_guest(cfg, 3, "hvc", &kernel_size);
 
 	if (status == SVMM_EXIT_POWEROFF)
 		printf("%s: ok (%u vCPUs, %llu MiB, kernel %llu MiB)\n", cfg->name, cfg->cpus,
@@ -135,11 +105,12 @@ static int validate(const struct vm_config *cfg)
  * describes, which the seL4 build packages into svmm.elf beside the kernel
  * and initrd. svmm on seL4 offers a GICv2 (the board's, with the distributor
  * emulated) and takes PSCI calls by SMC: seL4 handles a guest's HVC as a
- * system call of its own. A disk appears as the first virtio-mmio device.
+ * system call of its own. The devices are where machine_assemble() puts them,
+ * which is where svmm on seL4 puts them too.
  */
 static int write_sel4_dtb(const struct vm_config *cfg)
 {
-	return describe_guest(cfg, 2, "smc", true, NULL);
+	return describe_guest(cfg, 2, "smc", NULL);
 }
 
 /*

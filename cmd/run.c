@@ -23,7 +23,6 @@
 #include "cmd/exit_status.h"
 #include "cmd/guest_images.h"
 #include "core/errors.h"
-#include "dev/pl011.h"
 #include "host/linux/console.h"
 #include "host/linux/event_loop.h"
 #include "host/linux/log_stderr.h"
@@ -39,7 +38,6 @@ struct vmm {
 	struct vm vm;
 	struct guest_images images;
 	void *ram;
-	struct pl011 uart;
 	struct console console;
 	struct vmm_devices devices;
 	pthread_mutex_t device_lock;
@@ -102,8 +100,7 @@ static void vmm_on_flush_tick(struct event_source *source, uint32_t events)
 	(void)events;
 	event_drain(source->fd);
 	vm_lock_devices(&vmm->vm);
-	pl011_flush(&vmm->uart);
-	devices_console_flush(&vmm->devices);
+	machine_console_flush(&vmm->devices.machine);
 	console_retry_input(&vmm->console);
 	/* Input the guest had no room for yet: offer it again shortly. */
 	if (vmm->console.pending_len > 0)
@@ -118,10 +115,7 @@ static size_t vmm_deliver_input(void *ctx, const uint8_t *data, size_t len)
 	size_t taken;
 
 	vm_lock_devices(&vmm->vm);
-	if (vmm->cfg->console_device == CONSOLE_DEVICE_VIRTIO)
-		taken = devices_console_receive(&vmm->devices, data, len);
-	else
-		taken = pl011_receive(&vmm->uart, data, len);
+	taken = machine_console_receive(&vmm->devices.machine, data, len);
 	vm_unlock_devices(&vmm->vm);
 	if (taken < len)
 		event_timer_arm(&vmm->flush_source, CONSOLE_FLUSH_PERIOD_MS);
@@ -185,11 +179,8 @@ static int vmm_setup_events(struct vmm *vmm, char *why)
 static int vmm_setup_vm(struct vmm *vmm, const struct cli_settings *settings, char *why)
 {
 	const struct vm_config *cfg = vmm->cfg;
-	const struct arm64_guest_map *map = &vmm->images.map;
 	struct log_sink log = log_stderr_sink(settings->log_level);
 	struct virtio_console_backend console_output = {
-	    .write = vmm_console_write, .output_pending = vmm_output_pending, .ctx = vmm};
-	struct pl011_backend uart_backend = {
 	    .write = vmm_console_write, .output_pending = vmm_output_pending, .ctx = vmm};
 	int err;
 
@@ -206,18 +197,9 @@ static int vmm_setup_vm(struct vmm *vmm, const struct cli_settings *settings, ch
 		return -errno;
 	}
 	madvise(vmm->ram, cfg->memory, MADV_HUGEPAGE);
-	err = guest_mem_add(&vmm->vm.mem, map->ram_base, cfg->memory, vmm->ram);
-	/* The PL011 is always there (early boot output); it is the console unless virtio is. */
-	if (err == 0)
-		err = pl011_init(&vmm->uart, &vmm->vm, map->uart_base, map->uart_irq, &uart_backend,
-				 cfg->console_device == CONSOLE_DEVICE_PL011);
-	if (err < 0) {
-		snprintf(why, WHY_LEN, "cannot set up the VM: %s", svmm_strerror(err));
-		return err;
-	}
 	/* Both consoles write to the host console the same way. */
-	err = devices_create(&vmm->devices, cfg, &vmm->vm, &vmm->loop, map, &console_output, why,
-			     WHY_LEN);
+	err = devices_create(&vmm->devices, cfg, &vmm->vm, &vmm->loop, vmm->ram, &console_output,
+			     why, WHY_LEN);
 	if (err < 0)
 		return err;
 	err = console_open(&vmm->console, cfg->console, cfg->console_path, why, WHY_LEN);
@@ -230,17 +212,14 @@ static int vmm_setup_vm(struct vmm *vmm, const struct cli_settings *settings, ch
 /* Creates the hypervisor VM, loads the images and starts the vCPUs. */
 static int vmm_boot(struct vmm *vmm, char *why)
 {
-	const struct arm64_guest_map *map = &vmm->images.map;
+	const struct arm64_guest_map *map = &vmm->devices.machine.map;
 	const struct arm64_boot_plan *plan = &vmm->images.plan;
 	struct hyp_vm_params params = {
 	    .vm = &vmm->vm,
 	    .cpus = vmm->cfg->cpus,
-	    .ram_gpa = map->ram_base,
+	    .map = *map,
 	    .ram_size = vmm->cfg->memory,
 	    .ram = vmm->ram,
-	    .gic_dist_base = map->gic_dist_base,
-	    .gic_cpu_base = map->gic_cpu_base,
-	    .gic_redist_base = map->gic_redist_base,
 	    .irq_lines = 64,
 	    .on_stop = vmm_on_hyp_stop,
 	    .on_stop_ctx = vmm,
@@ -256,9 +235,9 @@ static int vmm_boot(struct vmm *vmm, char *why)
 	if (err < 0)
 		return err;
 	devices_attach_hyp(&vmm->devices, vmm->hyp);
-	err =
-	    guest_images_build_dtb(&vmm->images, vmm->cfg, &vmm->vm, platform.gic_version,
-				   platform.psci_method, vmm->dtb, sizeof(vmm->dtb), why, WHY_LEN);
+	err = guest_images_build_dtb(&vmm->images, vmm->cfg, &vmm->devices.machine,
+				     platform.gic_version, platform.psci_method, vmm->dtb,
+				     sizeof(vmm->dtb), why, WHY_LEN);
 	if (err < 0)
 		return err;
 	err = arm64_boot_load(&vmm->vm.mem, plan, vmm->images.kernel.data, vmm->images.kernel.size,
@@ -281,7 +260,6 @@ static void vmm_reset(struct vmm *vmm)
 	devices_detach_hyp(&vmm->devices);
 	hyp_vm_destroy(vmm->hyp);
 	vmm->hyp = NULL;
-	pl011_reset(&vmm->uart);
 	devices_reset(&vmm->devices);
 	/* Private anonymous pages read as zero again after this: fresh RAM, no copy. */
 	madvise(vmm->ram, vmm->cfg->memory, MADV_DONTNEED);
@@ -331,8 +309,7 @@ static void vmm_teardown(struct vmm *vmm)
 	devices_detach_hyp(&vmm->devices);
 	hyp_vm_destroy(vmm->hyp);
 	vmm->hyp = NULL;
-	pl011_flush(&vmm->uart);
-	devices_console_flush(&vmm->devices);
+	machine_console_flush(&vmm->devices.machine);
 	devices_destroy(&vmm->devices);
 	console_close(&vmm->console);
 	event_loop_fini(&vmm->loop);

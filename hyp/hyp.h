@@ -1,12 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The hypervisor backend interface. One implementation per hypervisor
- * (hyp/kvm today, hyp/sel4 next); the rest of svmm creates, starts and stops
- * VMs only through these calls.
+ * (hyp/kvm, hyp/sel4); the rest of svmm creates, starts and stops VMs only
+ * through these calls. The machine the guest sees (RAM, devices, their
+ * interrupt lines) is assembled once by machine/machine.h, whatever the
+ * hypervisor.
  *
  * A backend runs the guest's vCPUs, turns each MMIO exit into a struct
  * access for bus_dispatch() on the VM's bus (holding vm->device_lock around
  * it), and attaches the guest's interrupt controller to vm->irq_chip.
+ *
+ * Where the vCPUs run differs: on KVM each has a thread of svmm's, and the
+ * calls below may come from any thread; on seL4 the vCPUs are the protection
+ * domain's children and every exit reaches svmm through Microkit's fault()
+ * entry point, which hands it to the backend (hyp/sel4/hyp_sel4.h). Either
+ * way the stop notifier tells the caller the VM stopped or wants to.
  */
 #ifndef SVMM_HYP_HYP_H
 #define SVMM_HYP_HYP_H
@@ -14,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/aarch64/guest_map.h"
 #include "core/vm.h"
 
 struct hyp_vm;
@@ -27,17 +36,16 @@ enum hyp_stop_reason {
 	HYP_STOP_ERROR,	    /* the hypervisor failed; see the log */
 };
 
-/* What the stop notifier is told; called from a vCPU thread. */
+/* Told that the VM stopped or wants to; called where the vCPU's exit was handled. */
 typedef void (*hyp_stop_notify_fn)(void *ctx);
 
 struct hyp_vm_params {
 	struct vm *vm;
 	unsigned cpus;
-	uint64_t ram_gpa;
+	/* The guest's physical memory map: RAM, the interrupt controller's frames. */
+	struct arm64_guest_map map;
 	uint64_t ram_size;
-	void *ram; /* host mapping of guest RAM */
-	/* aarch64 guest-physical addresses of the interrupt controller. */
-	uint64_t gic_dist_base, gic_cpu_base, gic_redist_base;
+	void *ram;		    /* host mapping of guest RAM, at map.ram_base in the guest */
 	unsigned irq_lines;	    /* how many device interrupt lines the guest needs */
 	hyp_stop_notify_fn on_stop; /* the VM stopped or wants to stop */
 	void *on_stop_ctx;
@@ -73,7 +81,7 @@ bool hyp_vm_stop_reason(struct hyp_vm *hyp, enum hyp_stop_reason *reason);
  * writes `value`, `size` bytes wide, to `gpa`. Such writes then no longer
  * reach bus_dispatch() and never stop the vCPU in user space. The backend
  * owns the descriptor and closes it in hyp_vm_destroy(). -SVMM_ENOTSUP where
- * the hypervisor has no such mechanism: the MMIO path keeps working.
+ * the hypervisor has no such mechanism (seL4): the MMIO path keeps working.
  */
 int hyp_vm_doorbell_fd(struct hyp_vm *hyp, uint64_t gpa, unsigned size, uint64_t value);
 

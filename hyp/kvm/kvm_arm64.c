@@ -83,16 +83,16 @@ static int gic_configure(struct hyp_vm *hyp, unsigned version)
 
 	if (version == 3) {
 		err = gic_set_attr(hyp->irqchip_fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
-				   KVM_VGIC_V3_ADDR_TYPE_DIST, &p->gic_dist_base);
+				   KVM_VGIC_V3_ADDR_TYPE_DIST, &p->map.gic_dist_base);
 		if (err == 0)
 			err = gic_set_attr(hyp->irqchip_fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
-					   KVM_VGIC_V3_ADDR_TYPE_REDIST, &p->gic_redist_base);
+					   KVM_VGIC_V3_ADDR_TYPE_REDIST, &p->map.gic_redist_base);
 	} else {
 		err = gic_set_attr(hyp->irqchip_fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
-				   KVM_VGIC_V2_ADDR_TYPE_DIST, &p->gic_dist_base);
+				   KVM_VGIC_V2_ADDR_TYPE_DIST, &p->map.gic_dist_base);
 		if (err == 0)
 			err = gic_set_attr(hyp->irqchip_fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
-					   KVM_VGIC_V2_ADDR_TYPE_CPU, &p->gic_cpu_base);
+					   KVM_VGIC_V2_ADDR_TYPE_CPU, &p->map.gic_cpu_base);
 	}
 	if (err == 0)
 		err = gic_set_attr(hyp->irqchip_fd, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs);

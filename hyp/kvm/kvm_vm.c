@@ -58,7 +58,7 @@ static int kvm_map_ram(struct hyp_vm *hyp, char *why, unsigned why_len)
 {
 	struct kvm_userspace_memory_region region = {
 	    .slot = 0,
-	    .guest_phys_addr = hyp->params.ram_gpa,
+	    .guest_phys_addr = hyp->params.map.ram_base,
 	    .memory_size = hyp->params.ram_size,
 	    .userspace_addr = (uintptr_t)hyp->params.ram,
 	};

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Every exit of a vCPU reaches svmm as a fault message from its child:
+ *
+ *   VMFault          a guest access outside its mapped RAM and GIC CPU
+ *                    interface: arch/aarch64 decodes the syndrome, the bus
+ *                    dispatches (vGIC distributor, PL011, virtio-mmio), the
+ *                    registers go back with the PC past the instruction.
+ *   VCPUFault        ESR_EL2 of a trapped WFI/WFE (skipped: the vCPU spins
+ *                    through its idle loop), SMC (PSCI: the guest's device
+ *                    tree says method "smc", because seL4 takes a guest's HVC
+ *                    as a system call), MSR/MRS (reads 0, writes ignored).
+ *   VGICMaintenance  a list register was EOI'd: vgic_maintenance().
+ *   VPPIEvent        the virtual timer fired: vgic_inject_ppi(); the vGIC's
+ *                    eoi op acknowledges it (seL4_ARM_VCPU_AckVPPI).
+ *   anything else    logged, and that vCPU stops.
+ *
+ * A virtio QueueNotify is a VMFault like any other register write: seL4 has
+ * no doorbells, and the device serves the queue from it.
+ */
+#include "arch/aarch64/syndrome.h"
+#include "core/errors.h"
+#include "hyp/sel4/hyp_sel4.h"
+#include "hyp/sel4/sel4_vm.h"
+
+static bool reply(microkit_msginfo *reply_msginfo)
+{
+	*reply_msginfo = seL4_MessageInfo_new(0, 0, 0, 0);
+	return true;
+}
+
+/*
+ * Ends a fault: resume the vCPU (reply) unless it is to stop, in which case
+ * it is suspended and left without a reply.
+ */
+static bool finish(struct hyp_vm *hyp, unsigned vcpu, microkit_msginfo *reply_msginfo)
+{
+	if (hyp->state[vcpu] == VCPU_STOPPING) {
+		seL4_TCB_Suspend(BASE_VM_TCB_CAP + vcpu);
+		hyp->state[vcpu] = VCPU_OFF;
+	}
+	if (hyp->state[vcpu] != VCPU_ON)
+		return false;
+	return reply(reply_msginfo);
+}
+
+static bool fatal(struct hyp_vm *hyp, unsigned vcpu, microkit_msginfo *reply_msginfo)
+{
+	log_message(&hyp->params.vm->log, LOG_ERROR, "vCPU %u stopped", vcpu);
+	hyp->state[vcpu] = VCPU_STOPPING;
+	return finish(hyp, vcpu, reply_msginfo);
+}
+
+static bool vm_fault(struct hyp_vm *hyp, unsigned vcpu, microkit_msginfo *reply_msginfo)
+{
+	uint64_t ip = seL4_GetMR(seL4_VMFault_IP);
+	uint64_t addr = seL4_GetMR(seL4_VMFault_Addr);
+	uint64_t fsr = seL4_GetMR(seL4_VMFault_FSR);
+	bool prefetch = seL4_GetMR(seL4_VMFault_PrefetchFault) != 0;
+	struct arm64_regs regs;
+	struct arm64_abort_info info;
+	struct access acc;
+	int err;
+
+	if (prefetch || sel4_read_regs(vcpu, &regs) < 0) {
+		log_message(&hyp->params.vm->log, LOG_ERROR,
+			    "vCPU %u: %s fault at 0x%llx (pc 0x%llx, syndrome 0x%llx)", vcpu,
+			    prefetch ? "instruction" : "data", (unsigned long long)addr,
+			    (unsigned long long)ip, (unsigned long long)fsr);
+		return fatal(hyp, vcpu, reply_msginfo);
+	}
+	err = arm64_decode_data_abort(fsr, addr, vcpu, &regs, &acc, &info);
+	if (err < 0) {
+		if (!(err == -SVMM_ENOTSUP && info.cache_maintenance))
+			log_limited(&hyp->params.vm->log, &hyp->unhandled_log, LOG_WARN,
+				    "vCPU %u: access to 0x%llx at pc 0x%llx cannot be emulated "
+				    "(syndrome 0x%llx); skipped",
+				    vcpu, (unsigned long long)addr, (unsigned long long)ip,
+				    (unsigned long long)fsr);
+		arm64_skip_instruction(&regs, arm64_esr_il32(fsr));
+	} else {
+		vm_lock_devices(hyp->params.vm);
+		err = bus_dispatch(&hyp->params.vm->mmio, &acc);
+		vm_unlock_devices(hyp->params.vm);
+		if (err == -SVMM_ENOENT)
+			log_limited(&hyp->params.vm->log, &hyp->unhandled_log, LOG_WARN,
+				    "vCPU %u: %s of %u bytes at 0x%llx: no device there", vcpu,
+				    acc.is_write ? "write" : "read", acc.size,
+				    (unsigned long long)acc.gpa);
+		if (err < 0 && !acc.is_write)
+			acc.value = 0;
+		arm64_complete_data_abort(&info, &acc, &regs);
+	}
+	if (sel4_write_regs(vcpu, &regs, false) < 0)
+		return fatal(hyp, vcpu, reply_msginfo);
+	return finish(hyp, vcpu, reply_msginfo);
+}
+
+static void smc_call(struct hyp_vm *hyp, unsigned vcpu, uint64_t esr, struct arm64_regs *regs)
+{
+	struct arm64_call call;
+	uint64_t args[4] = {regs->x[0], regs->x[1], regs->x[2], regs->x[3]};
+
+	if (arm64_decode_call(esr, &call) < 0) {
+		regs->x[0] = (uint64_t)(int64_t)ARM64_PSCI_NOT_SUPPORTED;
+		arm64_skip_instruction(regs, arm64_esr_il32(esr));
+		return;
+	}
+	if (call.imm != 0)
+		regs->x[0] = (uint64_t)(int64_t)ARM64_PSCI_NOT_SUPPORTED;
+	else
+		regs->x[0] = arm64_psci_call(&hyp->psci, vcpu, args);
+	if (call.skip)
+		arm64_skip_instruction(regs, arm64_esr_il32(esr));
+}
+
+static void sysreg_access(struct hyp_vm *hyp, unsigned vcpu, uint64_t esr, struct arm64_regs *regs)
+{
+	struct arm64_sysreg_access sr;
+
+	if (arm64_decode_sysreg(esr, &sr) == 0) {
+		log_limited(&hyp->params.vm->log, &hyp->sysreg_log, LOG_WARN,
+			    "vCPU %u: %s of system register S%u_%u_C%u_C%u_%u at pc 0x%llx: "
+			    "not emulated (reads 0)",
+			    vcpu, sr.is_read ? "read" : "write", sr.op0, sr.op1, sr.crn, sr.crm,
+			    sr.op2, (unsigned long long)regs->pc);
+		if (sr.is_read)
+			arm64_reg_set(regs, sr.reg, 0);
+	}
+	arm64_skip_instruction(regs, arm64_esr_il32(esr));
+}
+
+static bool vcpu_fault(struct hyp_vm *hyp, unsigned vcpu, microkit_msginfo *reply_msginfo)
+{
+	uint64_t esr = seL4_GetMR(seL4_VCPUFault_HSR);
+	struct arm64_regs regs;
+
+	if (sel4_read_regs(vcpu, &regs) < 0)
+		return fatal(hyp, vcpu, reply_msginfo);
+	switch ((unsigned)arm64_esr_class(esr)) {
+	case ARM64_EC_WFX:
+		arm64_skip_instruction(&regs, arm64_esr_il32(esr));
+		break;
+	case ARM64_EC_SMC64:
+	case ARM64_EC_HVC64:
+		smc_call(hyp, vcpu, esr, &regs);
+		break;
+	case ARM64_EC_SYS64:
+		sysreg_access(hyp, vcpu, esr, &regs);
+		break;
+	default:
+		log_message(&hyp->params.vm->log, LOG_ERROR,
+			    "vCPU %u: unexpected exception class 0x%x (ESR 0x%llx) at pc 0x%llx",
+			    vcpu, (unsigned)arm64_esr_class(esr), (unsigned long long)esr,
+			    (unsigned long long)regs.pc);
+		return fatal(hyp, vcpu, reply_msginfo);
+	}
+	if (hyp->state[vcpu] == VCPU_ON && sel4_write_regs(vcpu, &regs, false) < 0)
+		return fatal(hyp, vcpu, reply_msginfo);
+	return finish(hyp, vcpu, reply_msginfo);
+}
+
+bool hyp_sel4_fault(struct hyp_vm *hyp, microkit_child child, microkit_msginfo msginfo,
+		    microkit_msginfo *reply_msginfo)
+{
+	unsigned vcpu = child;
+	seL4_Word label = microkit_msginfo_get_label(msginfo);
+
+	if (vcpu >= hyp->params.cpus || hyp->state[vcpu] != VCPU_ON) {
+		log_message(&hyp->params.vm->log, LOG_ERROR, "fault %llu from unknown child %u",
+			    (unsigned long long)label, child);
+		return false;
+	}
+	switch (label) {
+	case seL4_Fault_VMFault:
+		return vm_fault(hyp, vcpu, reply_msginfo);
+	case seL4_Fault_VCPUFault:
+		return vcpu_fault(hyp, vcpu, reply_msginfo);
+	case seL4_Fault_VGICMaintenance: {
+		seL4_Word lr = seL4_GetMR(seL4_VGICMaintenance_IDX);
+
+		/* Without a valid index (the kernel sends -1) there is nothing to do. */
+		if (lr < SEL4_VGIC_LRS) {
+			vm_lock_devices(hyp->params.vm);
+			vgic_maintenance(&hyp->vgic, vcpu, (unsigned)lr);
+			vm_unlock_devices(hyp->params.vm);
+		}
+		return finish(hyp, vcpu, reply_msginfo);
+	}
+	case seL4_Fault_VPPIEvent: {
+		seL4_Word irq = seL4_GetMR(seL4_VPPIEvent_IRQ);
+		int err;
+
+		vm_lock_devices(hyp->params.vm);
+		err = vgic_inject_ppi(&hyp->vgic, vcpu, (unsigned)irq);
+		vm_unlock_devices(hyp->params.vm);
+		if (err < 0) {
+			log_limited(&hyp->params.vm->log, &hyp->fault_log, LOG_WARN,
+				    "vCPU %u: PPI %llu dropped", vcpu, (unsigned long long)irq);
+			seL4_ARM_VCPU_AckVPPI(BASE_VCPU_CAP + vcpu, irq);
+		}
+		return finish(hyp, vcpu, reply_msginfo);
+	}
+	case seL4_Fault_UnknownSyscall:
+		log_message(&hyp->params.vm->log, LOG_ERROR,
+			    "vCPU %u: HVC or SVC at pc 0x%llx, which seL4 takes as a system "
+			    "call (the guest must use PSCI method \"smc\")",
+			    vcpu, (unsigned long long)seL4_GetMR(seL4_UnknownSyscall_FaultIP));
+		return fatal(hyp, vcpu, reply_msginfo);
+	case seL4_Fault_UserException:
+		log_message(&hyp->params.vm->log, LOG_ERROR, "vCPU %u: user exception at pc 0x%llx",
+			    vcpu, (unsigned long long)seL4_GetMR(seL4_UserException_FaultIP));
+		return fatal(hyp, vcpu, reply_msginfo);
+	default:
+		log_message(&hyp->params.vm->log, LOG_ERROR, "vCPU %u: unexpected fault %llu", vcpu,
+			    (unsigned long long)label);
+		return fatal(hyp, vcpu, reply_msginfo);
+	}
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The seL4 backend's half of hyp/hyp.h that only a Microkit protection
+ * domain needs: its vCPUs are the PD's children (vCPU i is child i), and
+ * every exit of theirs reaches the PD's fault() entry point, which passes it
+ * here. Together with hyp.h this is all the PD (hyp/sel4/vmm.c) calls.
+ */
+#ifndef SVMM_HYP_SEL4_HYP_SEL4_H
+#define SVMM_HYP_SEL4_HYP_SEL4_H
+
+#include <stdbool.h>
+
+#include <microkit.h>
+
+#include "hyp/hyp.h"
+
+/*
+ * Handles one fault of child `child` (a vCPU). True with *reply_msginfo set:
+ * reply, which resumes the vCPU. False: the vCPU was stopped (CPU_OFF,
+ * power-off, a fault svmm cannot handle) and gets no reply.
+ */
+bool hyp_sel4_fault(struct hyp_vm *hyp, microkit_child child, microkit_msginfo msginfo,
+		    microkit_msginfo *reply_msginfo);
+
+#endif
