@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config/system.h"
+
 enum cli_option_id {
 	OPT_CONFIG = 256,
 	OPT_KERNEL,
@@ -20,6 +22,10 @@ enum cli_option_id {
 	OPT_NET,
 	OPT_RNG,
 	OPT_VSOCK,
+	OPT_CORES,
+	OPT_PRIORITY,
+	OPT_BUDGET_US,
+	OPT_PERIOD_US,
 	OPT_HELP,
 };
 
@@ -38,6 +44,10 @@ static const struct option cli_options[] = {
     {"net", required_argument, NULL, OPT_NET},
     {"rng", no_argument, NULL, OPT_RNG},
     {"vsock", required_argument, NULL, OPT_VSOCK},
+    {"cores", required_argument, NULL, OPT_CORES},
+    {"priority", required_argument, NULL, OPT_PRIORITY},
+    {"budget-us", required_argument, NULL, OPT_BUDGET_US},
+    {"period-us", required_argument, NULL, OPT_PERIOD_US},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, OPT_HELP},
@@ -74,6 +84,14 @@ static const char *cli_field_of(int id)
 		return "rng";
 	case OPT_VSOCK:
 		return "vsock";
+	case OPT_CORES:
+		return "cores";
+	case OPT_PRIORITY:
+		return "priority";
+	case OPT_BUDGET_US:
+		return "budget_us";
+	case OPT_PERIOD_US:
+		return "period_us";
 	default:
 		return NULL;
 	}
@@ -92,6 +110,8 @@ void cli_print_usage(const char *command)
 {
 	printf("usage: svmm %s %s[options]\n\n", command,
 	       strcmp(command, "run") != 0 ? "[VM.json] " : "");
+	printf("A --config file with \"vms\" is a system description: all its VMs run (or\n"
+	       "are checked) together, and only -v/-q may be added to it.\n\n");
 	printf("  --config FILE          VM description (JSON); flags override its fields\n"
 	       "  --kernel FILE          raw arm64 Linux Image (not gzip-compressed)\n"
 	       "  --initrd FILE          initial ramdisk\n"
@@ -108,12 +128,16 @@ void cli_print_usage(const char *command)
 	       "                         virtio-net interface (repeatable)\n"
 	       "  --rng                  virtio entropy device fed by the host's getrandom\n"
 	       "  --vsock cid=N,socket=PATH  virtio-vsock; host programs connect to PATH\n"
+	       "  --cores C,C...         pin vCPU i to host core C[i] (one per vCPU)\n"
+	       "  --priority N           0..254, higher runs first (default 100; nice 0)\n"
+	       "  --budget-us N --period-us N  CPU time each vCPU may use per period\n"
 	       "  --dtb-out FILE         also write the generated device tree to FILE\n"
 	       "  -v, --verbose          log more; -q, --quiet: errors only\n"
 	       "  --help                 this text\n",
 	       VM_CONFIG_MAX_CPUS);
 	if (strcmp(command, "run") == 0)
-		printf("\nOn a terminal, Ctrl-A x quits; Ctrl-A Ctrl-A sends Ctrl-A.\n");
+		printf("\nOn a terminal, Ctrl-A x quits; Ctrl-A Ctrl-A sends Ctrl-A; with several\n"
+		       "VMs, Ctrl-A 1..9 sends what you type to that VM.\n");
 }
 
 static void cli_unknown_option(char **argv, struct config_error *err)
@@ -132,10 +156,12 @@ enum cli_result cli_parse_vm(int argc, char **argv, bool positional_config, stru
 			     struct cli_settings *settings, struct config_error *err)
 {
 	const char *config_path = NULL;
-	bool disks_from_cli = false, nets_from_cli = false;
+	bool disks_from_cli = false, nets_from_cli = false, cores_from_cli = false;
+	bool is_system = false;
 	int id;
 
 	settings->log_level = LOG_WARN;
+	settings->system_path = NULL;
 	opterr = 0;
 	optind = 1;
 	/* First pass: options that do not set fields, and the file the others override. */
@@ -170,6 +196,23 @@ enum cli_result cli_parse_vm(int argc, char **argv, bool positional_config, stru
 		}
 		config_path = argv[optind];
 	}
+	if (config_path != NULL && system_config_file_is_system(config_path, &is_system, err) < 0)
+		return CLI_ERROR;
+	if (is_system) {
+		/* A system's VMs are described in its file only: a flag would be ambiguous. */
+		optind = 1;
+		while ((id = getopt_long(argc, argv, "vq", cli_options, NULL)) != -1) {
+			if (cli_field_of(id) != NULL) {
+				snprintf(err->message, sizeof(err->message),
+					 "--%s: cannot be combined with a system description "
+					 "(%s has \"vms\"): set it in the file",
+					 cli_option_name(id), config_path);
+				return CLI_ERROR;
+			}
+		}
+		settings->system_path = config_path;
+		return CLI_OK;
+	}
 	if (config_path != NULL && vm_config_load_json(cfg, config_path, err) < 0)
 		return CLI_ERROR;
 
@@ -187,6 +230,9 @@ enum cli_result cli_parse_vm(int argc, char **argv, bool positional_config, stru
 		} else if (id == OPT_NET && !nets_from_cli) {
 			vm_config_clear_list(cfg, field);
 			nets_from_cli = true;
+		} else if (id == OPT_CORES && !cores_from_cli) {
+			vm_config_clear_list(cfg, field);
+			cores_from_cli = true;
 		}
 		snprintf(origin, sizeof(origin), "--%s", cli_option_name(id));
 		if (vm_config_set(cfg, field, id == OPT_RNG ? "true" : optarg, origin, NULL, err) <

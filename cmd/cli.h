@@ -16,6 +16,8 @@ enum cli_result {
 
 struct cli_settings {
 	enum log_level log_level;
+	/* The --config (or positional) file when it is a system description; `cfg` is untouched. */
+	const char *system_path;
 };
 
 /*

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cli.h"
 #include "cmd/devices.h"
@@ -11,6 +12,7 @@
 #include "cmd/guest_images.h"
 #include "cmd/run.h"
 #include "config/sdf.h"
+#include "config/system.h"
 #include "config/vm_config.h"
 #include "core/errors.h"
 #include "machine/describe_host.h"
@@ -189,6 +191,62 @@ static int take_out_option(int *argc, char **argv, const char **out_path)
 	return 0;
 }
 
+/* On Linux/KVM the cores a VM may name are this host's. */
+static struct system_limits host_limits(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_CONF);
+
+	return (struct system_limits){"this host", cpus > 0 ? (unsigned)cpus : 1};
+}
+
+/* `svmm validate sys.json`: the system's rules, then every VM as `svmm validate` checks one. */
+static int validate_system(const struct system_config *sys)
+{
+	struct system_limits limits = host_limits();
+	struct config_error err = {{0}};
+
+	if (system_config_validate(sys, &limits, &err) < 0) {
+		fprintf(stderr, "svmm: %s\n", err.message);
+		return SVMM_EXIT_USAGE;
+	}
+	for (unsigned i = 0; i < sys->vm_count; i++) {
+		int status = validate(&sys->vms[i]);
+
+		if (status != SVMM_EXIT_POWEROFF)
+			return status;
+	}
+	printf("system %s: ok (%u VMs, %s scheduling)\n", sys->name, sys->vm_count,
+	       sys->scheduling == SYSTEM_SCHEDULING_DIRECT ? "direct" : "hybrid");
+	return SVMM_EXIT_POWEROFF;
+}
+
+/* A system description given to run, validate or sdf. */
+static int run_system_subcommand(const char *command, const char *path)
+{
+	struct system_config *sys = malloc(sizeof(*sys));
+	struct config_error err = {{0}};
+	int status;
+
+	if (sys == NULL) {
+		fprintf(stderr, "svmm: out of memory\n");
+		return SVMM_EXIT_ERROR;
+	}
+	system_config_init(sys);
+	if (system_config_load_json(sys, path, &err) < 0) {
+		fprintf(stderr, "svmm: %s\n", err.message);
+		status = SVMM_EXIT_USAGE;
+	} else if (strcmp(command, "validate") == 0) {
+		status = validate_system(sys);
+	} else {
+		fprintf(stderr, "svmm: %s: svmm %s of a system description is not supported yet\n",
+			path, command);
+		status = SVMM_EXIT_USAGE;
+	}
+	system_config_free(sys);
+	free(sys);
+	return status;
+}
+
 static int run_subcommand(int argc, char **argv)
 {
 	bool is_validate = strcmp(argv[0], "validate") == 0;
@@ -197,6 +255,7 @@ static int run_subcommand(int argc, char **argv)
 	struct vm_config cfg;
 	struct cli_settings settings;
 	struct config_error err = {{0}};
+	struct system_limits limits;
 	int status;
 
 	if (is_sdf && take_out_option(&argc, argv, &out_path) < 0)
@@ -220,7 +279,12 @@ static int run_subcommand(int argc, char **argv)
 	case CLI_OK:
 		break;
 	}
-	if (vm_config_validate(&cfg, &err) < 0) {
+	if (settings.system_path != NULL) {
+		vm_config_free(&cfg);
+		return run_system_subcommand(argv[0], settings.system_path);
+	}
+	limits = is_sdf ? SYSTEM_LIMITS_QEMU_VIRT_AARCH64 : host_limits();
+	if (vm_config_validate(&cfg, &err) < 0 || system_config_check_vm(&cfg, &limits, &err) < 0) {
 		fprintf(stderr, "svmm: %s\n", err.message);
 		vm_config_free(&cfg);
 		return SVMM_EXIT_USAGE;

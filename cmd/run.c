@@ -287,7 +287,7 @@ static int vmm_serve(struct vmm *vmm, char *why)
 		case HYP_STOP_POWEROFF:
 			return SVMM_EXIT_POWEROFF;
 		case HYP_STOP_RESET:
-			if (vmm->cfg->on_reboot == ON_REBOOT_EXIT)
+			if (vmm->cfg->on_reboot != ON_REBOOT_RESTART)
 				return SVMM_EXIT_GUEST_RESET;
 			log_message(&vmm->vm.log, LOG_INFO, "guest rebooted: restarting it");
 			vmm_reset(vmm);

@@ -197,7 +197,7 @@ static int set_value_from_json(struct vm_config *cfg, const struct config_field 
 				    json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN));
 }
 
-static int set_field_from_json(struct vm_config *cfg, const char *path, const char *key,
+static int set_field_from_json(struct vm_config *cfg, const char *prefix, const char *key,
 			       struct json_object *value, const char *base_dir,
 			       struct config_error *err)
 {
@@ -205,14 +205,14 @@ static int set_field_from_json(struct vm_config *cfg, const char *path, const ch
 	char origin[sizeof(err->message)];
 
 	if (!field)
-		return config_fail_unknown_field(err, path, key);
-	snprintf(origin, sizeof(origin), "%s: field \"%s\"", path, key);
+		return config_fail_unknown_field(err, prefix, key);
+	snprintf(origin, sizeof(origin), "%s: field \"%s\"", prefix, key);
 	if ((field->json_forms & CONFIG_JSON_ARRAY) &&
 	    json_object_is_type(value, json_type_array)) {
 		size_t count = json_object_array_length(value);
 
 		for (size_t i = 0; i < count; i++) {
-			snprintf(origin, sizeof(origin), "%s: field \"%s\"[%zu]", path, key, i);
+			snprintf(origin, sizeof(origin), "%s: field \"%s\"[%zu]", prefix, key, i);
 			if (set_value_from_json(cfg, field, key,
 						json_object_array_get_idx(value, i), origin,
 						base_dir, err) != 0)
@@ -223,34 +223,57 @@ static int set_field_from_json(struct vm_config *cfg, const char *path, const ch
 	return set_value_from_json(cfg, field, key, value, origin, base_dir, err);
 }
 
-int vm_config_load_json(struct vm_config *cfg, const char *path, struct config_error *err)
+int config_json_apply(struct vm_config *cfg, struct json_object *object, const char *prefix,
+		      const char *base_dir, struct config_error *err)
 {
-	struct json_object *root = NULL;
+	/* json-c keeps keys in file order, so the first bad field is the one reported. */
+	json_object_object_foreach(object, key, value)
+	{
+		if (set_field_from_json(cfg, prefix, key, value, base_dir, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int config_json_load_object(const char *path, struct json_object **root, char **base_dir,
+			    struct config_error *err)
+{
 	char *text = NULL;
-	char *base_dir = NULL;
 	size_t text_len = 0;
 	int result = -1;
 
+	*root = NULL;
+	*base_dir = NULL;
 	if (read_description(path, &text, &text_len, err) != 0)
 		return -1;
-	if (parse_description(path, text, text_len, &root, err) != 0)
+	if (parse_description(path, text, text_len, root, err) != 0)
 		goto out;
-	if (!json_object_is_type(root, json_type_object)) {
+	if (!json_object_is_type(*root, json_type_object)) {
 		config_fail(err, "%s: expected a JSON object at the top level", path);
 		goto out;
 	}
-	if (description_dir(path, &base_dir, err) != 0)
+	if (description_dir(path, base_dir, err) != 0)
 		goto out;
-	/* json-c keeps keys in file order, so the first bad field is the one reported. */
-	json_object_object_foreach(root, key, value)
-	{
-		if (set_field_from_json(cfg, path, key, value, base_dir, err) != 0)
-			goto out;
-	}
 	result = 0;
 out:
+	if (result != 0) {
+		json_object_put(*root);
+		*root = NULL;
+	}
+	free(text);
+	return result;
+}
+
+int vm_config_load_json(struct vm_config *cfg, const char *path, struct config_error *err)
+{
+	struct json_object *root;
+	char *base_dir;
+	int result;
+
+	if (config_json_load_object(path, &root, &base_dir, err) != 0)
+		return -1;
+	result = config_json_apply(cfg, root, path, base_dir, err);
 	free(base_dir);
 	json_object_put(root);
-	free(text);
 	return result;
 }

@@ -31,6 +31,23 @@ struct config_field {
 		   const char *base_dir, struct config_error *err);
 };
 
+struct json_object;
+
+/*
+ * Reads `path` as one JSON object (*root, released with json_object_put())
+ * and the directory its relative paths are taken from (*base_dir, freed by
+ * the caller; NULL for the current one). 0, or -1 with `err` filled in.
+ */
+int config_json_load_object(const char *path, struct json_object **root, char **base_dir,
+			    struct config_error *err);
+
+/*
+ * Sets every member of `object` as a field of `cfg`; errors start with
+ * `prefix` ("vm.json", or "sys.json: vm \"a\"") and name the field.
+ */
+int config_json_apply(struct vm_config *cfg, struct json_object *object, const char *prefix,
+		      const char *base_dir, struct config_error *err);
+
 /* NULL when `name` is not a field. */
 const struct config_field *config_field_find(const char *name);
 
@@ -76,6 +93,25 @@ int config_set_vsock(struct vm_config *cfg, const char *value, const char *origi
 		     const char *base_dir, struct config_error *err);
 void config_free_devices(struct vm_config *cfg);
 int config_validate_devices(const struct vm_config *cfg, struct config_error *err);
+
+/* The scheduling fields (cores, priority, budget_us, period_us), in config/scheduling.c. */
+int config_set_cores(struct vm_config *cfg, const char *value, const char *origin,
+		     const char *base_dir, struct config_error *err);
+int config_set_priority(struct vm_config *cfg, const char *value, const char *origin,
+			const char *base_dir, struct config_error *err);
+int config_set_budget(struct vm_config *cfg, const char *value, const char *origin,
+		      const char *base_dir, struct config_error *err);
+int config_set_period(struct vm_config *cfg, const char *value, const char *origin,
+		      const char *base_dir, struct config_error *err);
+/* One VM's own rules: a core per vCPU, a budget only within a period. `who` prefixes. */
+int config_validate_scheduling(const struct vm_config *cfg, const char *who,
+			       struct config_error *err);
+
+/*
+ * A decimal integer from `min` to `max`, digits only ("+4", "0x4", " 4" and
+ * "4.0" are refused). 0, or -1.
+ */
+int config_parse_uint(const char *text, unsigned long min, unsigned long max, unsigned long *value);
 
 /* A path as given, or joined to `base_dir` when relative; malloc'd into *resolved. */
 int config_resolve_path(const char *value, const char *base_dir, const char *origin,

@@ -92,7 +92,11 @@ static int parse_disk_option(struct disk_config *disk, const char *token, const 
 {
 	const char *value;
 
-	if (strcmp(token, "readonly") == 0 || strcmp(token, "ro") == 0) {
+	if (option_value(token, "device") != NULL || option_value(token, "partition") != NULL) {
+		/* The system description's shared physical disks, by name and partition. */
+		return config_fail(err, "%s: a disk on a system's \"device\" is not supported yet",
+				   origin);
+	} else if (strcmp(token, "readonly") == 0 || strcmp(token, "ro") == 0) {
 		disk->readonly = true;
 	} else if (strcmp(token, "direct") == 0) {
 		disk->direct = true;
@@ -174,7 +178,11 @@ static int parse_net_option(struct net_config *net, const char *token, bool firs
 {
 	const char *value;
 
-	if (first && strcmp(token, "user") == 0) {
+	if (option_value(token, "switch") != NULL) {
+		/* A port on one of the system description's virtual switches. */
+		return config_fail(
+		    err, "%s: a network on a system's \"switch\" is not supported yet", origin);
+	} else if (first && strcmp(token, "user") == 0) {
 		net->backend = NET_USER;
 	} else if (first && (value = option_value(token, "tap")) != NULL) {
 		/* Linux interface names are at most 15 characters (IFNAMSIZ - 1). */

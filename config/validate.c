@@ -129,5 +129,7 @@ int vm_config_validate(const struct vm_config *cfg, struct config_error *err)
 					"\"socket:\"");
 	if (cfg->dtb_out && check_output_file("dtb_out", cfg->dtb_out, err) != 0)
 		return -1;
+	if (config_validate_scheduling(cfg, "", err) != 0)
+		return -1;
 	return config_validate_devices(cfg, err);
 }

@@ -32,9 +32,9 @@ static const char expect_short_cmdline[] =
     "a kernel command line of at most " STRINGIFY(KERNEL_COMMAND_LINE_MAX_BYTES) " bytes";
 static const char expect_cpus[] = "an integer from 1 to " STRINGIFY(VM_CONFIG_MAX_CPUS);
 static const char expect_memory[] = "a size like 512M or 1G";
-static const char expect_on_reboot[] = "\"restart\" or \"exit\"";
-static const char expect_console[] =
-    "\"stdio\", \"pty\" or \"socket:PATH\", optionally after \"virtio,\" or \"pl011,\"";
+static const char expect_on_reboot[] = "\"restart\", \"stop\" or \"exit\"";
+static const char expect_console[] = "\"stdio\", \"pty\", \"socket:PATH\" or \"none\", optionally "
+				     "after \"virtio,\" or \"pl011,\"";
 
 static const char console_socket_prefix[] = "socket:";
 
@@ -48,6 +48,7 @@ void vm_config_init(struct vm_config *cfg)
 	cfg->memory = 512ull << 20;
 	cfg->on_reboot = ON_REBOOT_RESTART;
 	cfg->console = CONSOLE_STDIO;
+	cfg->priority = VM_CONFIG_DEFAULT_PRIORITY;
 }
 
 void vm_config_free(struct vm_config *cfg)
@@ -245,6 +246,8 @@ static int set_on_reboot(struct vm_config *cfg, const char *value, const char *o
 		cfg->on_reboot = ON_REBOOT_RESTART;
 	else if (strcmp(value, "exit") == 0)
 		cfg->on_reboot = ON_REBOOT_EXIT;
+	else if (strcmp(value, "stop") == 0)
+		cfg->on_reboot = ON_REBOOT_STOP;
 	else
 		return config_fail_expected(err, origin, expect_on_reboot, value);
 	return 0;
@@ -257,8 +260,11 @@ static int set_console_backend(struct vm_config *cfg, const char *token, const c
 	const char *socket_path;
 	char *path = NULL;
 
-	if (strcmp(token, "stdio") == 0 || strcmp(token, "pty") == 0) {
-		cfg->console = token[0] == 's' ? CONSOLE_STDIO : CONSOLE_PTY;
+	if (strcmp(token, "stdio") == 0 || strcmp(token, "pty") == 0 ||
+	    strcmp(token, "none") == 0) {
+		cfg->console = token[0] == 's'	 ? CONSOLE_STDIO
+			       : token[0] == 'p' ? CONSOLE_PTY
+						 : CONSOLE_NONE;
 		replace_string(&cfg->console_path, NULL);
 		return 0;
 	}
@@ -342,6 +348,11 @@ static const struct config_field config_fields[] = {
      config_set_net},
     {"rng", "true or false", CONFIG_JSON_BOOL, config_set_rng},
     {"vsock", "\"cid=N,socket=PATH\"", CONFIG_JSON_OBJECT, config_set_vsock},
+    {"cores", "a list of core numbers like [1, 2]", CONFIG_JSON_NUMBER | CONFIG_JSON_ARRAY,
+     config_set_cores},
+    {"priority", "an integer from 0 to 254", CONFIG_JSON_NUMBER, config_set_priority},
+    {"budget_us", "microseconds from 1000 to 1000000", CONFIG_JSON_NUMBER, config_set_budget},
+    {"period_us", "microseconds from 1000 to 1000000", CONFIG_JSON_NUMBER, config_set_period},
 };
 
 const struct config_field *config_field_find(const char *name)
@@ -387,6 +398,8 @@ void vm_config_clear_list(struct vm_config *cfg, const char *field)
 		empty.net_count = cfg->net_count;
 		memset(cfg->nets, 0, sizeof(cfg->nets));
 		cfg->net_count = 0;
+	} else if (strcmp(field, "cores") == 0) {
+		cfg->core_count = 0;
 	}
 	config_free_devices(&empty);
 }

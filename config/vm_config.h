@@ -19,6 +19,7 @@ enum console_backend {
 	CONSOLE_STDIO,	/* svmm's stdin/stdout (raw mode when stdin is a terminal) */
 	CONSOLE_PTY,	/* a new pseudo-terminal; its path is printed at start */
 	CONSOLE_SOCKET, /* a unix stream socket at `path`; one client at a time */
+	CONSOLE_NONE,	/* output discarded, no input (a VM in a system that stays quiet) */
 };
 
 /* Which device the guest's console is: the PL011 UART or a virtio console (hvc0). */
@@ -61,9 +62,20 @@ struct vsock_config {
 };
 
 enum on_reboot {
-	ON_REBOOT_RESTART, /* reset the VM in place and boot again */
-	ON_REBOOT_EXIT,	   /* exit svmm with SVMM_EXIT_GUEST_RESET */
+	ON_REBOOT_RESTART, /* boot the VM again: in place, or as a fresh VM in a system */
+	ON_REBOOT_EXIT,	   /* exit svmm with SVMM_EXIT_GUEST_RESET; in a system, stop all VMs */
+	ON_REBOOT_STOP,	   /* stop this VM only (alone, the same as exit) */
 };
+
+/*
+ * Scheduling: priorities 0..254 (seL4's range; higher runs first), and a
+ * budget of CPU time per period for each vCPU, in microseconds (cgroup v2's
+ * cpu.max range, which seL4's scheduling contexts also take).
+ */
+#define VM_CONFIG_DEFAULT_PRIORITY 100
+#define VM_CONFIG_MAX_PRIORITY	   254
+#define VM_CONFIG_MIN_PERIOD_US	   1000
+#define VM_CONFIG_MAX_PERIOD_US	   1000000
 
 struct vm_config {
 	char *name;
@@ -84,6 +96,12 @@ struct vm_config {
 	unsigned net_count;
 	bool rng;
 	struct vsock_config vsock;
+	/* The physical core each vCPU runs on; core_count 0: not pinned. */
+	unsigned cores[VM_CONFIG_MAX_CPUS];
+	unsigned core_count;
+	unsigned priority;
+	uint32_t budget_us; /* 0: the whole period */
+	uint32_t period_us; /* 0: no period given, the VM's time is not limited */
 };
 
 /* A user-facing message naming where the bad value came from and what was expected. */
@@ -94,7 +112,8 @@ struct config_error {
 /*
  * Defaults: name "svmm", 1 CPU, 512 MiB, cmdline "console=ttyAMA0" (or
  * "console=hvc0" once the console device is set to virtio),
- * console on stdio, restart on reboot, no kernel (validate requires one).
+ * console on stdio, restart on reboot, no kernel (validate requires one),
+ * not pinned, priority VM_CONFIG_DEFAULT_PRIORITY, no budget limit.
  */
 void vm_config_init(struct vm_config *cfg);
 void vm_config_free(struct vm_config *cfg);
@@ -102,7 +121,8 @@ void vm_config_free(struct vm_config *cfg);
 /*
  * Sets one field from its text form. `field` is the JSON key ("kernel",
  * "initrd", "cmdline", "cpus", "memory", "name", "on_reboot", "console",
- * "dtb_out", "disk", "net", "rng", "vsock"); list fields ("disk", "net")
+ * "dtb_out", "disk", "net", "rng", "vsock", "cores", "priority", "budget_us",
+ * "period_us"); list fields ("disk", "net", "cores")
  * append one entry per call; `origin` names where the value came from for the error
  * message, e.g. "--memory" or "vm.json: field \"memory\"". Relative paths
  * are taken relative to `base_dir` when it is not NULL. 0, or -1 with `err`
@@ -112,7 +132,7 @@ int vm_config_set(struct vm_config *cfg, const char *field, const char *value, c
 		  const char *base_dir, struct config_error *err);
 
 /*
- * Empties a list field ("disk", "net") so that flags replace, rather than
+ * Empties a list field ("disk", "net", "cores") so that flags replace, rather than
  * extend, the list a VM description file gave.
  */
 void vm_config_clear_list(struct vm_config *cfg, const char *field);
@@ -127,7 +147,10 @@ int vm_config_load_json(struct vm_config *cfg, const char *path, struct config_e
 
 /*
  * Checks a complete description: a kernel is given, files exist and are
- * readable, cpus and memory in range. 0, or -1 with `err` filled in.
+ * readable, cpus and memory in range, one core per vCPU when pinned, a
+ * budget only with a period and no larger than it. 0, or -1 with `err`
+ * filled in. Which cores exist is the hypervisor's to say:
+ * system_config_check() (config/system.h) checks that.
  */
 int vm_config_validate(const struct vm_config *cfg, struct config_error *err);
 

@@ -124,6 +124,9 @@ int console_open(struct console *console, enum console_backend backend, const ch
 		return console_open_pty(console, why, why_len);
 	case CONSOLE_SOCKET:
 		return console_open_socket(console, path, why, why_len);
+	case CONSOLE_NONE:
+		/* No descriptors: output is dropped, and there is never input. */
+		return 0;
 	}
 	snprintf(why, why_len, "unknown console backend %d", (int)backend);
 	return -EINVAL;

@@ -21,7 +21,7 @@
 
 #define KNOWN_FIELDS                                                                               \
 	"(known: name, kernel, initrd, cmdline, cpus, memory, on_reboot, console, dtb_out, disk, " \
-	"net, rng, vsock)"
+	"net, rng, vsock, cores, priority, budget_us, period_us)"
 
 /* ---- helpers ---- */
 
@@ -487,12 +487,15 @@ static void test_on_reboot(void **state)
 	assert_int_equal(cfg.on_reboot, ON_REBOOT_EXIT);
 	set_ok(&cfg, "on_reboot", "restart", NULL);
 	assert_int_equal(cfg.on_reboot, ON_REBOOT_RESTART);
+	set_ok(&cfg, "on_reboot", "stop", NULL);
+	assert_int_equal(cfg.on_reboot, ON_REBOOT_STOP);
 	vm_config_free(&cfg);
 	check_set_error("on_reboot", "reboot",
-			"--on_reboot: expected \"restart\" or \"exit\", got \"reboot\"");
+			"--on_reboot: expected \"restart\", \"stop\" or \"exit\", got \"reboot\"");
 	check_set_error("on_reboot", "EXIT",
-			"--on_reboot: expected \"restart\" or \"exit\", got \"EXIT\"");
-	check_set_error("on_reboot", "", "--on_reboot: expected \"restart\" or \"exit\", got \"\"");
+			"--on_reboot: expected \"restart\", \"stop\" or \"exit\", got \"EXIT\"");
+	check_set_error("on_reboot", "",
+			"--on_reboot: expected \"restart\", \"stop\" or \"exit\", got \"\"");
 }
 
 static void test_console_good(void **state)
@@ -513,6 +516,11 @@ static void test_console_good(void **state)
 	set_ok(&cfg, "console", "stdio", NULL);
 	assert_int_equal(cfg.console, CONSOLE_STDIO);
 	assert_null(cfg.console_path);
+	set_ok(&cfg, "console", "none", NULL);
+	assert_int_equal(cfg.console, CONSOLE_NONE);
+	set_ok(&cfg, "console", "virtio,none", NULL);
+	assert_int_equal(cfg.console, CONSOLE_NONE);
+	assert_int_equal(cfg.console_device, CONSOLE_DEVICE_VIRTIO);
 	vm_config_free(&cfg);
 }
 
@@ -523,14 +531,14 @@ static void test_console_bad(void **state)
 
 	(void)state;
 	check_set_error("console", "tcp",
-			"--console: expected \"stdio\", \"pty\" or \"socket:PATH\", optionally "
-			"after \"virtio,\" or \"pl011,\", got \"tcp\"");
+			"--console: expected \"stdio\", \"pty\", \"socket:PATH\" or \"none\", "
+			"optionally after \"virtio,\" or \"pl011,\", got \"tcp\"");
 	check_set_error("console", "",
-			"--console: expected \"stdio\", \"pty\" or \"socket:PATH\", optionally "
-			"after \"virtio,\" or \"pl011,\", got \"\"");
+			"--console: expected \"stdio\", \"pty\", \"socket:PATH\" or \"none\", "
+			"optionally after \"virtio,\" or \"pl011,\", got \"\"");
 	check_set_error("console", "socket",
-			"--console: expected \"stdio\", \"pty\" or \"socket:PATH\", optionally "
-			"after \"virtio,\" or \"pl011,\", got \"socket\"");
+			"--console: expected \"stdio\", \"pty\", \"socket:PATH\" or \"none\", "
+			"optionally after \"virtio,\" or \"pl011,\", got \"socket\"");
 	check_set_error("console", "socket:",
 			"--console: expected a socket path after \"socket:\", got \"socket:\"");
 	/* A unix socket address holds 107 bytes of path and its NUL. */
@@ -806,13 +814,15 @@ static void test_json_wrong_types(void **state)
 	check_json_error(scratch, "{\"cmdline\": false}",
 			 ": field \"cmdline\": expected a JSON string (a kernel command line), "
 			 "got \"false\"");
-	check_json_error(scratch, "{\"on_reboot\": 1}",
-			 ": field \"on_reboot\": expected a JSON string (\"restart\" or \"exit\"), "
-			 "got \"1\"");
+	check_json_error(
+	    scratch, "{\"on_reboot\": 1}",
+	    ": field \"on_reboot\": expected a JSON string (\"restart\", \"stop\" or \"exit\"), "
+	    "got \"1\"");
 	check_json_error(
 	    scratch, "{\"console\": [\"pty\"]}",
-	    ": field \"console\": expected a JSON string (\"stdio\", \"pty\" or "
-	    "\"socket:PATH\", optionally after \"virtio,\" or \"pl011,\"), got \"[\\\"pty\\\"]\"");
+	    ": field \"console\": expected a JSON string (\"stdio\", \"pty\", "
+	    "\"socket:PATH\" or \"none\", optionally after \"virtio,\" or \"pl011,\"), got "
+	    "\"[\\\"pty\\\"]\"");
 	check_json_error(scratch, "{\"kernel\": \"a\\u0000b\"}",
 			 ": field \"kernel\": expected a string without NUL characters, got \"a\"");
 }
