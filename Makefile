@@ -135,6 +135,7 @@ check-fuzz: $(FUZZ_BINS)
 # Command-line behaviour that needs no guest (errors, validate, terminal restore).
 check-host: $(BUILD)/svmm
 	@python3 tests/host/test_cli.py $(BUILD)/svmm
+	@python3 tests/host/test_sdf_system.py $(BUILD)/svmm
 
 check-format:
 	@bash scripts/check-format.sh

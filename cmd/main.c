@@ -11,6 +11,7 @@
 #include "cmd/exit_status.h"
 #include "cmd/guest_images.h"
 #include "cmd/run.h"
+#include "cmd/sdf_system.h"
 #include "config/sdf.h"
 #include "config/system.h"
 #include "config/vm_config.h"
@@ -163,25 +164,30 @@ static int write_sdf(const struct vm_config *cfg, const char *out_path)
 }
 
 /*
- * Takes `--out FILE` (or `--out=FILE`) out of argv for `svmm sdf`, leaving the
- * options the VM description parser knows. A value that is itself "--out"
- * must be written `--cmdline=--out`.
+ * Takes `--out FILE` and `--build-dir DIR` (or `--out=FILE`, ...) out of argv
+ * for `svmm sdf`, leaving the options the VM description parser knows. A value that is itself
+ * "--out" must be written `--cmdline=--out`.
  */
-static int take_out_option(int *argc, char **argv, const char **out_path)
+static int take_out_option(int *argc, char **argv, const char **out_path, const char **build_dir)
 {
 	int kept = 1;
 
 	for (int i = 1; i < *argc; i++) {
-		if (strcmp(argv[i], "--out") == 0) {
+		bool out = strcmp(argv[i], "--out") == 0;
+
+		if (out || strcmp(argv[i], "--build-dir") == 0) {
 			if (i + 1 >= *argc) {
 				fprintf(stderr,
-					"svmm: missing value for option --out (see svmm sdf "
-					"--help)\n");
+					"svmm: missing value for option %s (see svmm sdf "
+					"--help)\n",
+					argv[i]);
 				return -1;
 			}
-			*out_path = argv[++i];
+			*(out ? out_path : build_dir) = argv[++i];
 		} else if (strncmp(argv[i], "--out=", 6) == 0) {
 			*out_path = argv[i] + 6;
+		} else if (strncmp(argv[i], "--build-dir=", 12) == 0) {
+			*build_dir = argv[i] + 12;
 		} else {
 			argv[kept++] = argv[i];
 		}
@@ -221,7 +227,8 @@ static int validate_system(const struct system_config *sys)
 }
 
 /* A system description given to run, validate or sdf. */
-static int run_system_subcommand(const char *command, const char *path)
+static int run_system_subcommand(const char *command, const char *path, const char *out_path,
+				 const char *build_dir)
 {
 	struct system_config *sys = malloc(sizeof(*sys));
 	struct config_error err = {{0}};
@@ -237,6 +244,8 @@ static int run_system_subcommand(const char *command, const char *path)
 		status = SVMM_EXIT_USAGE;
 	} else if (strcmp(command, "validate") == 0) {
 		status = validate_system(sys);
+	} else if (strcmp(command, "sdf") == 0) {
+		status = sdf_system_command(sys, out_path, build_dir, write_sel4_dtb);
 	} else {
 		fprintf(stderr, "svmm: %s: svmm %s of a system description is not supported yet\n",
 			path, command);
@@ -247,28 +256,52 @@ static int run_system_subcommand(const char *command, const char *path)
 	return status;
 }
 
+/* `svmm sdf VM.json --build-dir DIR`: the VM as a system of one, for the seL4 build. */
+static int write_lone_system(struct vm_config *cfg, const char *out_path, const char *build_dir)
+{
+	struct system_config *sys = malloc(sizeof(*sys));
+	int status;
+
+	if (sys == NULL) {
+		fprintf(stderr, "svmm: out of memory\n");
+		return SVMM_EXIT_ERROR;
+	}
+	system_config_init(sys);
+	sys->from_vm_description = true;
+	sys->vm_count = 1;
+	sys->vms[0] = *cfg; /* moved: freed with the system */
+	vm_config_init(cfg);
+	status = sdf_system_command(sys, out_path, build_dir, write_sel4_dtb);
+	system_config_free(sys);
+	free(sys);
+	return status;
+}
+
 static int run_subcommand(int argc, char **argv)
 {
 	bool is_validate = strcmp(argv[0], "validate") == 0;
 	bool is_sdf = strcmp(argv[0], "sdf") == 0;
-	const char *out_path = NULL;
+	const char *out_path = NULL, *build_dir = NULL;
 	struct vm_config cfg;
 	struct cli_settings settings;
 	struct config_error err = {{0}};
 	struct system_limits limits;
 	int status;
 
-	if (is_sdf && take_out_option(&argc, argv, &out_path) < 0)
+	if (is_sdf && take_out_option(&argc, argv, &out_path, &build_dir) < 0)
 		return SVMM_EXIT_USAGE;
 	vm_config_init(&cfg);
 	switch (cli_parse_vm(argc, argv, is_validate || is_sdf, &cfg, &settings, &err)) {
 	case CLI_HELP_SHOWN:
 		if (is_sdf)
 			printf(
-			    "  --out FILE             write the SDF to FILE (default: stdout)\n\n"
-			    "The SDF is for Microkit 2.0.1, board qemu_virt_aarch64: one svmm\n"
-			    "protection domain with the VM as its child. --dtb-out writes the "
-			    "guest's\n"
+			    "  --out FILE             write the SDF to FILE (default: stdout)\n"
+			    "  --build-dir DIR        (system description) write each VM's device\n"
+			    "                         tree and the build's make fragment into "
+			    "DIR\n\n"
+			    "The SDF is for Microkit 2.3.0, board qemu_virt_aarch64: one svmm\n"
+			    "protection domain per VM with the VM as its child. --dtb-out writes "
+			    "the guest's\n"
 			    "device tree for that system (GICv2, PSCI by SMC).\n");
 		vm_config_free(&cfg);
 		return SVMM_EXIT_POWEROFF;
@@ -281,7 +314,7 @@ static int run_subcommand(int argc, char **argv)
 	}
 	if (settings.system_path != NULL) {
 		vm_config_free(&cfg);
-		return run_system_subcommand(argv[0], settings.system_path);
+		return run_system_subcommand(argv[0], settings.system_path, out_path, build_dir);
 	}
 	limits = is_sdf ? SYSTEM_LIMITS_QEMU_VIRT_AARCH64 : host_limits();
 	if (vm_config_validate(&cfg, &err) < 0 || system_config_check_vm(&cfg, &limits, &err) < 0) {
@@ -289,7 +322,9 @@ static int run_subcommand(int argc, char **argv)
 		vm_config_free(&cfg);
 		return SVMM_EXIT_USAGE;
 	}
-	if (is_sdf)
+	if (is_sdf && build_dir != NULL)
+		status = write_lone_system(&cfg, out_path, build_dir);
+	else if (is_sdf)
 		status = write_sdf(&cfg, out_path);
 	else
 		status = is_validate ? validate(&cfg) : run_vm(&cfg, &settings);

@@ -1,152 +1,99 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Emits a Microkit 2.0.1 SDF for one VM: the plan (memory regions and the
- * mappings of the svmm protection domain and of its virtual machine) is
- * built from the description and the board facts first, checked as a whole,
- * and only then written, so a refused description writes nothing.
+ * Plans a Microkit 2.3.0 SDF for a system: the memory regions, the
+ * protection domains with their maps and virtual machines, and the channels
+ * are built from the description and the board facts first, checked as a
+ * whole, and only then written (sdf_xml.c), so a refused description writes
+ * nothing.
  *
- * Schema facts relied on (Microkit 2.0.1 docs/manual.md and
- * tool/microkit/src/sdf.rs):
+ * Schema facts relied on (Microkit 2.3.0 docs/manual.md):
  * - memory_region: name, size, page_size (0x1000 or 0x200000 on AArch64;
- *   4 KiB when absent), phys_addr (fixed address; absent: the tool
- *   allocates). size and phys_addr must be multiples of the page size.
- * - protection_domain: name, priority 0..254, budget, period, passive,
- *   stack_size (4 KiB..16 MiB, page-aligned; default 4 KiB); children
- *   program_image path, map, irq, setvar, protection_domain and at most one
- *   virtual_machine.
+ *   absent: the largest the region allows, so svmm always writes it),
+ *   phys_addr (fixed address; absent: the tool allocates). size and
+ *   phys_addr must be multiples of the page size.
+ * - protection_domain: name, priority 0..254, budget and period (us;
+ *   budget <= period; default 1000 us, period = budget), stack_size (4 KiB
+ *   ..16 MiB, page-aligned; default 8 KiB), cpu (the core it runs on;
+ *   default 0); children program_image path, map, irq, setvar and at most
+ *   one virtual_machine.
  * - map: mr, vaddr (a multiple of the region's page size), perms (r, w, x;
  *   not write-only), cached (default true), and in a PD only setvar_vaddr,
  *   setvar_size. Maps in one address space must not overlap.
- * - irq: irq, id (channel id 0..61), trigger (default level).
- * - virtual_machine: name, priority, budget, period; children vcpu (one or
- *   more, attribute id 0..61 only) and map. A map's vaddr is the guest
- *   physical address.
- * - 2.0.1 has no multicore configuration and no `cpu` attribute (it comes in
- *   later releases), so every vCPU of the VM runs on the one core.
- *
+ * - irq: irq, id (channel id 0..62), trigger (default level).
+ * - virtual_machine: name, priority, budget, period (its vCPUs' scheduling
+ *   contexts); children vcpu (id 0..61, cpu: the core it runs on, default
+ *   the PD's) and map. A map's vaddr is the guest physical address.
  * - channel: exactly two end elements (pd, id, pp, notify). pp="true" on
  *   an end lets that PD call the other by protected procedure call, which
  *   must have a strictly higher priority.
  *
+ * Isolation by construction: a VM's RAM is one region mapped into its guest
+ * and its own svmm only; a block queue only into its svmm and block server;
+ * a console queue only into its svmm and the multiplexer. The one region
+ * several VMs map is the GIC's virtual CPU interface, a hardware frame whose
+ * state seL4 switches with the vCPU running on each core.
+ *
  * One disk is a virtio-blk device svmm emulates (its virtio-mmio window is
- * not mapped, so the guest's accesses fault to svmm) in front of the block
- * server PD: two regions shared by both PDs (the request queue and the data
- * it moves, host/sel4/block_queue.h) and a channel on which svmm makes the
- * protected procedure call. Net, rng, vsock and the virtio console need
- * server PDs of their own that do not exist yet, so a description asking
- * for one is refused rather than turned into a system whose guest silently
- * lacks it. Budgets and periods are left at Microkit's default (1000 us,
- * full budget); passthrough devices are not described.
+ * not mapped, so the guest's accesses fault to svmm) in front of its block
+ * server PD. Net, rng, vsock and the virtio console need server PDs of their
+ * own that do not exist yet, so a description asking for one is refused
+ * rather than turned into a system whose guest silently lacks it.
+ * Passthrough devices are not described.
  */
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/config_private.h"
-#include "config/sdf.h"
+#include "config/sdf_plan.h"
 
-#define SDF_SMALL_PAGE	 0x1000ull
-#define SDF_LARGE_PAGE	 0x200000ull
-#define SDF_MAX_PRIORITY 254u
-#define SDF_MAX_ID	 61u /* channel and vcpu ids: 62 bits of a 64-bit badge */
-#define SDF_MIN_STACK	 0x1000ull
-#define SDF_MAX_STACK	 (16ull << 20)
+/* ---- names ---- */
 
-#define SDF_MAX_REGIONS 6
-#define SDF_MAX_MAPS	6
-
-struct sdf_params sdf_params_qemu_virt_aarch64(void)
+static bool sdf_lone(const struct system_config *sys)
 {
-	return (struct sdf_params){
-	    .board = "qemu_virt_aarch64",
-	    /* Microkit's build_sdk.py builds this board with QEMU_MEMORY 2048. */
-	    .board_ram_size = 2ull << 30,
-	    /*
-	     * The schema allows vcpu ids 0..61, but the board's GIC is a GICv2,
-	     * whose target lists (GICD_ITARGETSR, SGIs) address at most 8 CPU
-	     * interfaces, so a guest sees at most 8 CPUs.
-	     */
-	    .max_vcpus = 8,
-	    /*
-	     * seL4's user address space end with hypervisor support and the
-	     * Cortex-A53's 40-bit physical addresses (Microkit's user_top()).
-	     */
-	    .vaddr_limit = 1ull << 40,
-	    .vmm_name = "vmm",
-	    .vmm_image = "svmm.elf",
-	    .vmm_priority = 253,
-	    /*
-	     * Device models, libfdt and the exit path run on this stack; the
-	     * 4 KiB default is too small for them.
-	     */
-	    .vmm_stack_size = 0x10000,
-	    .vm_priority = 252,
-	    .guest_ram_base = 0x40000000,
-	    .vmm_guest_ram_vaddr = 0x40000000,
-	    /*
-	     * QEMU virt's GICV frame; the guest finds it where its GICC is. Only
-	     * the first page: the rest (GICC_DIR) is unused by a guest without
-	     * EL2 and faults to svmm otherwise.
-	     */
-	    .gic_vcpu_phys = 0x8040000,
-	    .gic_vcpu_guest = 0x8010000,
-	    .gic_vcpu_size = 0x1000,
-	    .uart_phys = 0x9000000,
-	    .uart_size = 0x1000,
-	    .vmm_uart_vaddr = 0x9000000,
-	    .uart_irq = 33, /* PL011: SPI 1 */
-	    .uart_channel_id = 1,
-	    .blk_name = "blk_server",
-	    .blk_image = "blk_server.elf",
-	    .blk_priority = 254,
-	    .blk_queue_size = 0x1000,
-	    .blk_data_size = 0x40000,
-	    /* Above the most guest RAM svmm maps (at 1 GiB, less than 2 GiB of it). */
-	    .blk_queue_vaddr = 0x100000000,
-	    .blk_data_vaddr = 0x100200000,
-	    .vmm_blk_channel_id = 2,
-	    .blk_channel_id = 0,
-	};
+	return sys->vm_count == 1;
 }
 
-struct sdf_region {
-	const char *name;
-	uint64_t size;
-	uint64_t page_size; /* SDF_SMALL_PAGE is the schema's default and is not written */
-	bool fixed;	    /* phys is the region's physical address */
-	uint64_t phys;
-};
+/* `base` for a lone VM; "<base>_<vm>" in a system of several. */
+static void sdf_name(char *out, size_t size, const struct system_config *sys, unsigned index,
+		     const char *base)
+{
+	if (sdf_lone(sys))
+		snprintf(out, size, "%s", base);
+	else
+		snprintf(out, size, "%s_%s", base, sys->vms[index].name);
+}
 
-struct sdf_map {
-	const struct sdf_region *region;
-	uint64_t vaddr;
-	const char *perms;
-	bool cached;
-	const char *setvar_vaddr; /* NULL: none; svmm's protection domain only */
-	const char *setvar_size;
-};
+void sdf_vmm_image(const struct system_config *sys, unsigned index, const struct sdf_params *params,
+		   char *out, size_t size)
+{
+	if (sdf_lone(sys))
+		snprintf(out, size, "%s", params->vmm_image);
+	else
+		snprintf(out, size, "svmm_%s.elf", sys->vms[index].name);
+}
 
-/* One address space: the svmm protection domain's or the guest's. */
-struct sdf_space {
-	const char *kind;     /* for messages */
-	uint64_t vaddr_limit; /* maps end at or below it */
-	struct sdf_map maps[SDF_MAX_MAPS];
-	unsigned map_count;
-};
-
-struct sdf_plan {
-	struct sdf_region regions[SDF_MAX_REGIONS];
-	unsigned region_count;
-	struct sdf_space vmm, vm, blk; /* blk: the block server, for a VM with a disk */
-	bool has_blk;
-};
+void sdf_blk_image(const struct system_config *sys, unsigned index, const struct sdf_params *params,
+		   char *out, size_t size)
+{
+	if (sdf_lone(sys))
+		snprintf(out, size, "%s", params->blk_image);
+	else
+		snprintf(out, size, "blk_server_%s.elf", sys->vms[index].name);
+}
 
 /* ---- the plan ---- */
 
-static const struct sdf_region *add_region(struct sdf_plan *plan, struct sdf_region region)
+static struct sdf_region *add_region(struct sdf_plan *plan, const char *name, uint64_t size,
+				     uint64_t page_size)
 {
-	plan->regions[plan->region_count] = region;
-	return &plan->regions[plan->region_count++];
+	struct sdf_region *region = &plan->regions[plan->region_count++];
+
+	snprintf(region->name, sizeof(region->name), "%s", name);
+	region->size = size;
+	region->page_size = page_size;
+	return region;
 }
 
 static void add_map(struct sdf_space *space, struct sdf_map map)
@@ -159,25 +106,57 @@ static bool aligned(uint64_t value, uint64_t alignment)
 	return value % alignment == 0;
 }
 
-/*
- * The block server's PD and the request queue and data regions, mapped at
- * the same addresses into it and svmm (both programs name them alike).
- */
-static void plan_disk(struct sdf_plan *plan, const struct sdf_params *params)
+static struct sdf_pd *add_pd(struct sdf_plan *plan, const char *name, const char *image,
+			     uint64_t vaddr_limit)
 {
-	const struct sdf_region *queue, *data;
+	struct sdf_pd *pd = &plan->pds[plan->pd_count++];
 
-	plan->has_blk = true;
-	plan->blk.kind = "block server";
-	plan->blk.vaddr_limit = params->vaddr_limit - SDF_MIN_STACK;
-	queue = add_region(plan, (struct sdf_region){.name = "blk_queue",
-						     .size = params->blk_queue_size,
-						     .page_size = SDF_SMALL_PAGE});
-	data = add_region(plan, (struct sdf_region){.name = "blk_data",
-						    .size = params->blk_data_size,
-						    .page_size = SDF_SMALL_PAGE});
+	snprintf(pd->name, sizeof(pd->name), "%s", name);
+	snprintf(pd->image, sizeof(pd->image), "%s", image);
+	pd->space.kind = "protection domain";
+	snprintf(pd->space.owner, sizeof(pd->space.owner), "%s", name);
+	pd->space.vaddr_limit = vaddr_limit;
+	return pd;
+}
+
+static void add_channel(struct sdf_plan *plan, struct sdf_end a, struct sdf_end b)
+{
+	plan->channels[plan->channel_count++] = (struct sdf_channel){.a = a, .b = b};
+}
+
+/* A VM's scheduling: its priority, and the budget per period it asks for. */
+static struct sdf_sched vm_sched(const struct vm_config *cfg)
+{
+	return (struct sdf_sched){
+	    .priority = cfg->priority, .budget_us = cfg->budget_us, .period_us = cfg->period_us};
+}
+
+/*
+ * VM `index`'s block server and the request queue and data regions, mapped
+ * at the same addresses into it and the VM's svmm (both programs name them
+ * alike).
+ */
+static void plan_disk(struct sdf_plan *plan, unsigned index, struct sdf_pd *vmm,
+		      const struct sdf_params *params)
+{
+	const struct system_config *sys = plan->sys;
+	char name[SDF_NAME_LEN], image[SDF_NAME_LEN];
+	const struct sdf_region *queue, *data;
+	struct sdf_pd *blk;
+
+	sdf_name(name, sizeof(name), sys, index, params->blk_name);
+	sdf_blk_image(sys, index, params, image, sizeof(image));
+	blk = add_pd(plan, name, image, params->vaddr_limit - 2 * SDF_MIN_STACK);
+	blk->space.kind = "block server";
+	blk->sched.priority = params->blk_priority;
+	blk->pinned = vmm->pinned;
+	blk->cpu = vmm->cpu;
+	sdf_name(name, sizeof(name), sys, index, "blk_queue");
+	queue = add_region(plan, name, params->blk_queue_size, SDF_SMALL_PAGE);
+	sdf_name(name, sizeof(name), sys, index, "blk_data");
+	data = add_region(plan, name, params->blk_data_size, SDF_SMALL_PAGE);
 	for (unsigned i = 0; i < 2; i++) {
-		struct sdf_space *space = i == 0 ? &plan->vmm : &plan->blk;
+		struct sdf_space *space = i == 0 ? &vmm->space : &blk->space;
 
 		add_map(space, (struct sdf_map){.region = queue,
 						.vaddr = params->blk_queue_vaddr,
@@ -191,65 +170,140 @@ static void plan_disk(struct sdf_plan *plan, const struct sdf_params *params)
 						.setvar_vaddr = SDF_SYMBOL_BLK_DATA_VADDR,
 						.setvar_size = SDF_SYMBOL_BLK_DATA_SIZE});
 	}
+	add_channel(plan, (struct sdf_end){.pd = vmm, .id = params->vmm_blk_channel_id, .pp = true},
+		    (struct sdf_end){.pd = blk, .id = params->blk_channel_id});
 }
 
-static void build_plan(struct sdf_plan *plan, const struct vm_config *cfg,
-		       const struct sdf_params *params)
+/* VM `index`'s svmm and its guest. */
+static struct sdf_pd *plan_vm(struct sdf_plan *plan, unsigned index, const struct sdf_region *gic,
+			      const struct sdf_params *params)
 {
+	const struct system_config *sys = plan->sys;
+	const struct vm_config *cfg = &sys->vms[index];
 	bool large = aligned(cfg->memory, SDF_LARGE_PAGE) &&
 		     aligned(params->guest_ram_base, SDF_LARGE_PAGE) &&
 		     aligned(params->vmm_guest_ram_vaddr, SDF_LARGE_PAGE);
-	const struct sdf_region *ram, *gic, *uart;
+	char name[SDF_NAME_LEN], image[SDF_NAME_LEN];
+	const struct sdf_region *ram;
+	struct sdf_pd *vmm;
 
-	memset(plan, 0, sizeof(*plan));
-	plan->vmm.kind = "protection domain";
+	sdf_name(name, sizeof(name), sys, index, params->vmm_name);
+	sdf_vmm_image(sys, index, params, image, sizeof(image));
 	/* A protection domain's stack sits at the top of its address space. */
-	plan->vmm.vaddr_limit = params->vaddr_limit - params->vmm_stack_size;
-	plan->vm.kind = "virtual machine";
-	plan->vm.vaddr_limit = params->vaddr_limit;
-	/* Guest RAM: anywhere in physical memory; 2 MiB pages when it allows them. */
-	ram = add_region(plan,
-			 (struct sdf_region){.name = "guest_ram",
-					     .size = cfg->memory,
-					     .page_size = large ? SDF_LARGE_PAGE : SDF_SMALL_PAGE});
-	gic = add_region(plan, (struct sdf_region){.name = "gic_vcpu",
-						   .size = params->gic_vcpu_size,
-						   .page_size = SDF_SMALL_PAGE,
-						   .fixed = true,
-						   .phys = params->gic_vcpu_phys});
-	uart = add_region(plan, (struct sdf_region){.name = "uart",
-						    .size = params->uart_size,
-						    .page_size = SDF_SMALL_PAGE,
-						    .fixed = true,
-						    .phys = params->uart_phys});
+	vmm = add_pd(plan, name, image, params->vaddr_limit - params->vmm_stack_size);
+	vmm->stack_size = params->vmm_stack_size;
+	/* svmm serves its vCPUs' faults: one above them, with the same share of time. */
+	vmm->sched = vm_sched(cfg);
+	vmm->sched.priority = cfg->priority + 1;
+	vmm->pinned = cfg->core_count > 0;
+	vmm->cpu = vmm->pinned ? cfg->cores[0] : 0;
+	vmm->has_vm = true;
+	vmm->vm.cfg = cfg;
+	vmm->vm.sched = vm_sched(cfg);
+	vmm->vm.space.kind = "virtual machine";
+	snprintf(vmm->vm.space.owner, sizeof(vmm->vm.space.owner), "%s", cfg->name);
+	vmm->vm.space.vaddr_limit = params->vaddr_limit;
 
+	/* Guest RAM: anywhere in physical memory; 2 MiB pages when it allows them. */
+	sdf_name(name, sizeof(name), sys, index, "guest_ram");
+	ram = add_region(plan, name, cfg->memory, large ? SDF_LARGE_PAGE : SDF_SMALL_PAGE);
 	/* svmm loads the kernel into guest RAM and reaches it through bounds-checked helpers. */
-	add_map(&plan->vmm, (struct sdf_map){.region = ram,
-					     .vaddr = params->vmm_guest_ram_vaddr,
-					     .perms = "rw",
-					     .cached = true,
-					     .setvar_vaddr = SDF_SYMBOL_GUEST_RAM_VADDR,
-					     .setvar_size = SDF_SYMBOL_GUEST_RAM_SIZE});
-	add_map(&plan->vmm, (struct sdf_map){.region = uart,
-					     .vaddr = params->vmm_uart_vaddr,
-					     .perms = "rw",
-					     .cached = false,
-					     .setvar_vaddr = SDF_SYMBOL_UART_VADDR});
+	add_map(&vmm->space, (struct sdf_map){.region = ram,
+					      .vaddr = params->vmm_guest_ram_vaddr,
+					      .perms = "rw",
+					      .cached = true,
+					      .setvar_vaddr = SDF_SYMBOL_GUEST_RAM_VADDR,
+					      .setvar_size = SDF_SYMBOL_GUEST_RAM_SIZE});
 	/*
 	 * The guest sees RAM and the GIC CPU interface only. Its GIC distributor
 	 * and PL011 stay unmapped, so every access faults to svmm, which emulates
 	 * them as it does under KVM.
 	 */
-	add_map(&plan->vm, (struct sdf_map){.region = ram,
-					    .vaddr = params->guest_ram_base,
-					    .perms = "rwx",
-					    .cached = true});
-	add_map(&plan->vm, (struct sdf_map){.region = gic,
-					    .vaddr = params->gic_vcpu_guest,
-					    .perms = "rw",
-					    .cached = false});
+	add_map(&vmm->vm.space, (struct sdf_map){.region = ram,
+						 .vaddr = params->guest_ram_base,
+						 .perms = "rwx",
+						 .cached = true});
+	add_map(&vmm->vm.space, (struct sdf_map){.region = gic,
+						 .vaddr = params->gic_vcpu_guest,
+						 .perms = "rw",
+						 .cached = false});
 	if (cfg->disk_count > 0)
-		plan_disk(plan, params);
+		plan_disk(plan, index, vmm, params);
+	return vmm;
+}
+
+/* The multiplexer owns the board UART; VM i's console queue joins it to VM i's svmm. */
+static void plan_console_mux(struct sdf_plan *plan, struct sdf_pd *const *vmms,
+			     const struct sdf_region *uart, const struct sdf_params *params)
+{
+	struct sdf_pd *mux = add_pd(plan, params->mux_name, params->mux_image,
+				    params->vaddr_limit - 2 * SDF_MIN_STACK);
+
+	mux->space.kind = "console multiplexer";
+	mux->sched.priority = params->mux_priority;
+	mux->has_irq = true;
+	mux->irq = params->uart_irq;
+	mux->irq_id = params->mux_uart_channel_id;
+	add_map(&mux->space, (struct sdf_map){.region = uart,
+					      .vaddr = params->vmm_uart_vaddr,
+					      .perms = "rw",
+					      .cached = false,
+					      .setvar_vaddr = SDF_SYMBOL_UART_VADDR});
+	for (unsigned i = 0; i < plan->sys->vm_count; i++) {
+		char name[SDF_NAME_LEN];
+		const struct sdf_region *queue;
+
+		sdf_name(name, sizeof(name), plan->sys, i, "console");
+		queue = add_region(plan, name, params->console_queue_size, SDF_SMALL_PAGE);
+		add_map(&vmms[i]->space,
+			(struct sdf_map){.region = queue,
+					 .vaddr = params->vmm_console_queue_vaddr,
+					 .perms = "rw",
+					 .cached = true,
+					 .setvar_vaddr = SDF_SYMBOL_CONSOLE_QUEUE_VADDR});
+		add_map(&mux->space,
+			(struct sdf_map){.region = queue,
+					 .vaddr = params->mux_console_queues_vaddr +
+						  i * params->console_queue_size,
+					 .perms = "rw",
+					 .cached = true,
+					 .setvar_vaddr =
+					     i == 0 ? SDF_SYMBOL_CONSOLE_QUEUES_VADDR : NULL});
+		add_channel(plan,
+			    (struct sdf_end){.pd = vmms[i], .id = params->vmm_console_channel_id},
+			    (struct sdf_end){.pd = mux, .id = params->mux_first_vm_channel_id + i});
+	}
+}
+
+static void build_plan(struct sdf_plan *plan, const struct system_config *sys,
+		       const struct sdf_params *params)
+{
+	struct sdf_pd *vmms[SYSTEM_MAX_VMS];
+	struct sdf_region *gic, *uart;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->sys = sys;
+	gic = add_region(plan, "gic_vcpu", params->gic_vcpu_size, SDF_SMALL_PAGE);
+	gic->fixed = true;
+	gic->phys = params->gic_vcpu_phys;
+	uart = add_region(plan, "uart", params->uart_size, SDF_SMALL_PAGE);
+	uart->fixed = true;
+	uart->phys = params->uart_phys;
+	for (unsigned i = 0; i < sys->vm_count; i++)
+		vmms[i] = plan_vm(plan, i, gic, params);
+	if (sdf_lone(sys)) {
+		/* A lone VM's svmm drives the board UART itself. */
+		add_map(&vmms[0]->space, (struct sdf_map){.region = uart,
+							  .vaddr = params->vmm_uart_vaddr,
+							  .perms = "rw",
+							  .cached = false,
+							  .setvar_vaddr = SDF_SYMBOL_UART_VADDR});
+		vmms[0]->has_irq = true;
+		vmms[0]->irq = params->uart_irq;
+		vmms[0]->irq_id = params->uart_channel_id;
+	} else {
+		plan_console_mux(plan, vmms, uart, params);
+	}
 }
 
 /* ---- checks ---- */
@@ -269,7 +323,7 @@ static bool xml_value_ok(const char *value)
 	return true;
 }
 
-static int check_value(const char *what, const char *value, struct config_error *err)
+int sdf_check_value(const char *what, const char *value, struct config_error *err)
 {
 	char quoted[100];
 
@@ -326,51 +380,6 @@ static int check_devices(const struct vm_config *cfg, const char *board, struct 
 			   field, device, board, covers);
 }
 
-static int check_params(const struct sdf_params *params, struct config_error *err)
-{
-	if (check_value("board", params->board, err) < 0 ||
-	    check_value("protection domain name", params->vmm_name, err) < 0 ||
-	    check_value("program image", params->vmm_image, err) < 0)
-		return -1;
-	if (params->vmm_priority > SDF_MAX_PRIORITY || params->vm_priority > SDF_MAX_PRIORITY)
-		return config_fail(err, "sdf: priorities %u and %u: expected 0 to %u",
-				   params->vmm_priority, params->vm_priority, SDF_MAX_PRIORITY);
-	if (params->vmm_stack_size < SDF_MIN_STACK || params->vmm_stack_size > SDF_MAX_STACK ||
-	    !aligned(params->vmm_stack_size, SDF_SMALL_PAGE))
-		return config_fail(err,
-				   "sdf: stack size 0x%" PRIx64
-				   ": expected a multiple of 4 KiB from 4 KiB to 16 MiB",
-				   params->vmm_stack_size);
-	if (params->vaddr_limit <= params->vmm_stack_size)
-		return config_fail(err, "sdf: address space end 0x%" PRIx64 ": leaves no room",
-				   params->vaddr_limit);
-	if (params->uart_channel_id > SDF_MAX_ID)
-		return config_fail(err, "sdf: uart channel id %u: expected 0 to %u",
-				   params->uart_channel_id, SDF_MAX_ID);
-	if (check_value("block server name", params->blk_name, err) < 0 ||
-	    check_value("block server image", params->blk_image, err) < 0)
-		return -1;
-	if (strcmp(params->blk_name, params->vmm_name) == 0)
-		return config_fail(err, "sdf: the block server and svmm are both named \"%s\"",
-				   params->vmm_name);
-	if (params->blk_priority > SDF_MAX_PRIORITY || params->blk_priority <= params->vmm_priority)
-		return config_fail(err,
-				   "sdf: block server priority %u: expected above svmm's %u "
-				   "(it takes svmm's protected procedure calls) and at most %u",
-				   params->blk_priority, params->vmm_priority, SDF_MAX_PRIORITY);
-	if (params->vmm_blk_channel_id > SDF_MAX_ID || params->blk_channel_id > SDF_MAX_ID ||
-	    params->vmm_blk_channel_id == params->uart_channel_id)
-		return config_fail(err,
-				   "sdf: block channel ids %u and %u: expected 0 to %u, svmm's "
-				   "apart from its uart channel %u",
-				   params->vmm_blk_channel_id, params->blk_channel_id, SDF_MAX_ID,
-				   params->uart_channel_id);
-	if (params->max_vcpus < 1 || params->max_vcpus > SDF_MAX_ID + 1)
-		return config_fail(err, "sdf: %u vCPUs at most: expected 1 to %u",
-				   params->max_vcpus, SDF_MAX_ID + 1);
-	return 0;
-}
-
 static int check_regions(const struct sdf_plan *plan, struct config_error *err)
 {
 	for (unsigned i = 0; i < plan->region_count; i++) {
@@ -389,7 +398,6 @@ static int check_regions(const struct sdf_plan *plan, struct config_error *err)
 	}
 	return 0;
 }
-
 static bool maps_overlap(const struct sdf_map *a, const struct sdf_map *b)
 {
 	return a->vaddr < b->vaddr + b->region->size && b->vaddr < a->vaddr + a->region->size;
@@ -402,34 +410,35 @@ static int check_space(const struct sdf_space *space, struct config_error *err)
 
 		if (!aligned(map->vaddr, map->region->page_size))
 			return config_fail(err,
-					   "sdf: %s maps %s at 0x%" PRIx64
+					   "sdf: %s %s maps %s at 0x%" PRIx64
 					   ", which is not a multiple of its page size 0x%" PRIx64,
-					   space->kind, map->region->name, map->vaddr,
+					   space->kind, space->owner, map->region->name, map->vaddr,
 					   map->region->page_size);
 		if (map->vaddr > space->vaddr_limit ||
 		    map->region->size > space->vaddr_limit - map->vaddr)
 			return config_fail(err,
-					   "sdf: %s maps %s at 0x%" PRIx64 ", past its address "
+					   "sdf: %s %s maps %s at 0x%" PRIx64 ", past its address "
 					   "space's end 0x%" PRIx64,
-					   space->kind, map->region->name, map->vaddr,
+					   space->kind, space->owner, map->region->name, map->vaddr,
 					   space->vaddr_limit);
 		for (unsigned j = 0; j < i; j++) {
 			if (maps_overlap(map, &space->maps[j]))
 				return config_fail(
-				    err, "sdf: %s maps %s at 0x%" PRIx64 " over %s at 0x%" PRIx64,
-				    space->kind, map->region->name, map->vaddr,
+				    err,
+				    "sdf: %s %s maps %s at 0x%" PRIx64 " over %s at 0x%" PRIx64,
+				    space->kind, space->owner, map->region->name, map->vaddr,
 				    space->maps[j].region->name, space->maps[j].vaddr);
 		}
 	}
 	return 0;
 }
 
-static int check_description(const struct vm_config *cfg, const struct sdf_params *params,
-			     struct config_error *err)
+static int check_vm(const struct vm_config *cfg, const struct sdf_params *params,
+		    struct config_error *err)
 {
 	char memory[32], board_ram[32];
 
-	if (check_value("VM name", cfg->name, err) < 0)
+	if (sdf_check_value("VM name", cfg->name, err) < 0)
 		return -1;
 	if (cfg->cpus < 1 || cfg->cpus > params->max_vcpus)
 		return config_fail(err, "cpus %u: %s takes 1 to %u vCPUs per VM", cfg->cpus,
@@ -443,201 +452,110 @@ static int check_description(const struct vm_config *cfg, const struct sdf_param
 				   "memory %s: %s has %s of RAM in all, shared with seL4 and "
 				   "svmm; give the guest less",
 				   memory, params->board, board_ram);
+	if (cfg->priority > params->max_vm_priority)
+		return config_fail(err,
+				   "priority %u: on %s a VM takes 0 to %u (its svmm runs one above "
+				   "it, block servers above that)",
+				   cfg->priority, params->board, params->max_vm_priority);
+	if (cfg->core_count != 0 && cfg->core_count != cfg->cpus)
+		return config_fail(err, "cores: %u cores for %u vCPUs: expected one per vCPU",
+				   cfg->core_count, cfg->cpus);
 	return check_devices(cfg, params->board, err);
+}
+
+/* Every VM on its own, then what they share: the board's RAM. */
+static int check_system(const struct system_config *sys, const struct sdf_params *params,
+			struct config_error *err)
+{
+	uint64_t total = 0;
+	char memory[32], board_ram[32];
+
+	if (sys->vm_count == 0 || sys->vm_count > SYSTEM_MAX_VMS)
+		return config_fail(err, "sdf: %u VMs: expected 1 to %u", sys->vm_count,
+				   SYSTEM_MAX_VMS);
+	for (unsigned i = 0; i < sys->vm_count; i++) {
+		const struct vm_config *cfg = &sys->vms[i];
+
+		if (check_vm(cfg, params, err) < 0) {
+			if (!sdf_lone(sys)) {
+				char message[sizeof(err->message)];
+
+				snprintf(message, sizeof(message), "%s", err->message);
+				config_fail(err, "vm \"%s\": %s", cfg->name, message);
+			}
+			return -1;
+		}
+		total += cfg->memory;
+	}
+	if (total >= params->board_ram_size) {
+		config_format_size(total, memory, sizeof(memory));
+		config_format_size(params->board_ram_size, board_ram, sizeof(board_ram));
+		return config_fail(err,
+				   "memory: the VMs take %s together; %s has %s of RAM in all, "
+				   "shared with seL4 and svmm",
+				   memory, params->board, board_ram);
+	}
+	return 0;
+}
+
+static int check_plan(const struct sdf_plan *plan, struct config_error *err)
+{
+	if (check_regions(plan, err) < 0)
+		return -1;
+	for (unsigned i = 0; i < plan->pd_count; i++) {
+		const struct sdf_pd *pd = &plan->pds[i];
+
+		if (check_space(&pd->space, err) < 0 ||
+		    (pd->has_vm && check_space(&pd->vm.space, err) < 0))
+			return -1;
+	}
+	return 0;
 }
 
 /* ---- output ---- */
 
-static void put_escaped(FILE *out, const char *value)
+int sdf_write_system(FILE *out, const struct system_config *sys, const struct sdf_params *params,
+		     struct config_error *err)
 {
-	for (const char *c = value; *c != '\0'; c++) {
-		switch (*c) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		case '\'':
-			fputs("&apos;", out);
-			break;
-		/* Written as references so attribute normalisation keeps them. */
-		case '\t':
-			fputs("&#9;", out);
-			break;
-		case '\n':
-			fputs("&#10;", out);
-			break;
-		case '\r':
-			fputs("&#13;", out);
-			break;
-		default:
-			fputc(*c, out);
-			break;
-		}
-	}
-}
+	struct sdf_plan *plan;
+	int result = 0;
 
-static void put_text(FILE *out, const char *attribute, const char *value)
-{
-	fprintf(out, " %s=\"", attribute);
-	put_escaped(out, value);
-	fputc('"', out);
-}
-
-static void put_hex(FILE *out, const char *attribute, uint64_t value)
-{
-	fprintf(out, " %s=\"0x%" PRIx64 "\"", attribute, value);
-}
-
-static void put_decimal(FILE *out, const char *attribute, uint64_t value)
-{
-	fprintf(out, " %s=\"%" PRIu64 "\"", attribute, value);
-}
-
-static void put_indent(FILE *out, unsigned depth)
-{
-	for (unsigned i = 0; i < depth; i++)
-		fputs("    ", out);
-}
-
-static void put_region(FILE *out, const struct sdf_region *region)
-{
-	put_indent(out, 1);
-	fputs("<memory_region", out);
-	put_text(out, "name", region->name);
-	put_hex(out, "size", region->size);
-	if (region->page_size != SDF_SMALL_PAGE)
-		put_hex(out, "page_size", region->page_size);
-	if (region->fixed)
-		put_hex(out, "phys_addr", region->phys);
-	fputs(" />\n", out);
-}
-
-static void put_maps(FILE *out, const struct sdf_space *space, unsigned depth)
-{
-	for (unsigned i = 0; i < space->map_count; i++) {
-		const struct sdf_map *map = &space->maps[i];
-
-		put_indent(out, depth);
-		fputs("<map", out);
-		put_text(out, "mr", map->region->name);
-		put_hex(out, "vaddr", map->vaddr);
-		put_text(out, "perms", map->perms);
-		if (!map->cached)
-			put_text(out, "cached", "false");
-		if (map->setvar_vaddr != NULL)
-			put_text(out, "setvar_vaddr", map->setvar_vaddr);
-		if (map->setvar_size != NULL)
-			put_text(out, "setvar_size", map->setvar_size);
-		fputs(" />\n", out);
-	}
-}
-
-/* The block server and its channel with svmm, on which svmm makes the PPC. */
-static void put_blk_server(FILE *out, const struct sdf_plan *plan, const struct sdf_params *params)
-{
-	put_indent(out, 1);
-	fputs("<protection_domain", out);
-	put_text(out, "name", params->blk_name);
-	put_decimal(out, "priority", params->blk_priority);
-	fputs(">\n", out);
-	put_indent(out, 2);
-	fputs("<program_image", out);
-	put_text(out, "path", params->blk_image);
-	fputs(" />\n", out);
-	put_maps(out, &plan->blk, 2);
-	put_indent(out, 1);
-	fputs("</protection_domain>\n", out);
-	put_indent(out, 1);
-	fputs("<channel>\n", out);
-	put_indent(out, 2);
-	fputs("<end", out);
-	put_text(out, "pd", params->vmm_name);
-	put_decimal(out, "id", params->vmm_blk_channel_id);
-	put_text(out, "pp", "true");
-	fputs(" />\n", out);
-	put_indent(out, 2);
-	fputs("<end", out);
-	put_text(out, "pd", params->blk_name);
-	put_decimal(out, "id", params->blk_channel_id);
-	fputs(" />\n", out);
-	put_indent(out, 1);
-	fputs("</channel>\n", out);
-}
-
-static void put_system(FILE *out, const struct sdf_plan *plan, const struct vm_config *cfg,
-		       const struct sdf_params *params)
-{
-	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	      "<!-- Microkit 2.0.1 system description written by svmm sdf -->\n"
-	      "<system>\n",
-	      out);
-	for (unsigned i = 0; i < plan->region_count; i++)
-		put_region(out, &plan->regions[i]);
-
-	put_indent(out, 1);
-	fputs("<protection_domain", out);
-	put_text(out, "name", params->vmm_name);
-	put_decimal(out, "priority", params->vmm_priority);
-	put_hex(out, "stack_size", params->vmm_stack_size);
-	fputs(">\n", out);
-	put_indent(out, 2);
-	fputs("<program_image", out);
-	put_text(out, "path", params->vmm_image);
-	fputs(" />\n", out);
-	put_maps(out, &plan->vmm, 2);
-	put_indent(out, 2);
-	fputs("<irq", out);
-	put_decimal(out, "irq", params->uart_irq);
-	put_decimal(out, "id", params->uart_channel_id);
-	fputs(" />\n", out);
-
-	put_indent(out, 2);
-	fputs("<virtual_machine", out);
-	put_text(out, "name", cfg->name);
-	put_decimal(out, "priority", params->vm_priority);
-	fputs(">\n", out);
-	for (unsigned id = 0; id < cfg->cpus; id++) {
-		put_indent(out, 3);
-		fputs("<vcpu", out);
-		put_decimal(out, "id", id);
-		fputs(" />\n", out);
-	}
-	put_maps(out, &plan->vm, 3);
-	put_indent(out, 2);
-	fputs("</virtual_machine>\n", out);
-	put_indent(out, 1);
-	fputs("</protection_domain>\n", out);
-	if (plan->has_blk)
-		put_blk_server(out, plan, params);
-	fputs("</system>\n", out);
-}
-
-unsigned sdf_virtio_disks(const struct vm_config *cfg)
-{
-	return cfg->disk_count > 0 ? 1 : 0;
+	if (sdf_check_params(params, err) < 0 || check_system(sys, params, err) < 0)
+		return -1;
+	plan = calloc(1, sizeof(*plan));
+	if (plan == NULL)
+		return config_fail(err, "sdf: out of memory");
+	build_plan(plan, sys, params);
+	if (check_plan(plan, err) < 0)
+		result = -1;
+	else
+		sdf_put_plan(out, plan);
+	free(plan);
+	if (result == 0 && (fflush(out) != 0 || ferror(out)))
+		return config_fail(err, "sdf: cannot write the system description");
+	return result;
 }
 
 int sdf_write(FILE *out, const struct vm_config *cfg, const struct sdf_params *params,
 	      struct config_error *err)
 {
-	struct sdf_plan plan;
+	struct system_config *sys = calloc(1, sizeof(*sys));
+	int result;
 
-	if (check_params(params, err) < 0 || check_description(cfg, params, err) < 0)
-		return -1;
-	build_plan(&plan, cfg, params);
-	if (check_regions(&plan, err) < 0 || check_space(&plan.vmm, err) < 0 ||
-	    check_space(&plan.vm, err) < 0 || check_space(&plan.blk, err) < 0)
-		return -1;
-	put_system(out, &plan, cfg, params);
-	if (fflush(out) != 0 || ferror(out))
-		return config_fail(err, "sdf: cannot write the system description");
-	return 0;
+	if (sys == NULL)
+		return config_fail(err, "sdf: out of memory");
+	/* A shallow copy: the plan only reads the description. */
+	system_config_init(sys);
+	sys->from_vm_description = true;
+	sys->vm_count = 1;
+	sys->vms[0] = *cfg;
+	result = sdf_write_system(out, sys, params, err);
+	free(sys->name);
+	free(sys);
+	return result;
+}
+
+unsigned sdf_virtio_disks(const struct vm_config *cfg)
+{
+	return cfg->disk_count > 0 ? 1 : 0;
 }

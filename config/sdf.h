@@ -1,19 +1,24 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The VM description as a Microkit System Description File (SDF): the XML
+ * A system description as a Microkit System Description File (SDF): the XML
  * the `microkit` tool turns into a bootable seL4 image. One svmm protection
- * domain per VM; the guest is its child virtual machine, one vcpu element per
- * vCPU. A VM with a disk gets a second protection domain, the block server,
- * which svmm calls through a shared request queue (host/sel4/block_queue.h). The schema is
- * Microkit 2.0.1's (docs/manual.md, "System Description File", and tool/microkit/src/sdf.rs at
- * tag 2.0.1).
+ * domain per VM, the guest its child virtual machine with one vcpu element
+ * per vCPU (pinned to its core, scheduled with the VM's priority, budget and
+ * period). A VM with a disk gets a block server protection domain of its own,
+ * which its svmm calls through a shared request queue
+ * (host/sel4/block_queue.h). A system of one VM has its svmm drive the board
+ * UART; with several, a console multiplexer PD drives it and each svmm
+ * talks to it through a console queue (host/sel4/console_queue.h). The
+ * schema is Microkit 2.3.0's (docs/manual.md, "System Description File").
  */
 #ifndef SVMM_CONFIG_SDF_H
 #define SVMM_CONFIG_SDF_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "config/system.h"
 #include "config/vm_config.h"
 
 /*
@@ -29,6 +34,9 @@
 #define SDF_SYMBOL_BLK_QUEUE_VADDR "blk_queue_vaddr"
 #define SDF_SYMBOL_BLK_DATA_VADDR  "blk_data_vaddr"
 #define SDF_SYMBOL_BLK_DATA_SIZE   "blk_data_size"
+/* With several VMs: svmm's console queue, and the multiplexer's first one (the rest follow). */
+#define SDF_SYMBOL_CONSOLE_QUEUE_VADDR	"console_queue_vaddr"
+#define SDF_SYMBOL_CONSOLE_QUEUES_VADDR "console_queues_vaddr"
 
 /*
  * Board and SDK facts the SDF needs; none of them is in the VM description.
@@ -41,11 +49,20 @@ struct sdf_params {
 	unsigned max_vcpus;	 /* vcpu elements one VM may have on this board */
 	uint64_t vaddr_limit;	 /* end of a PD's or VM's address space */
 
-	const char *vmm_name;  /* protection_domain name */
-	const char *vmm_image; /* program_image path, relative to the tool's search path */
-	unsigned vmm_priority; /* 0..254 */
+	/*
+	 * protection_domain name and program_image path (relative to the tool's
+	 * search path) of a lone VM's svmm; with several VMs, VM "a" has
+	 * "<vmm_name>_a" and "svmm_a.elf".
+	 */
+	const char *vmm_name;
+	const char *vmm_image;
 	uint64_t vmm_stack_size;
-	unsigned vm_priority; /* 0..254 */
+	/*
+	 * A VM's priority is its vCPUs'; its svmm runs one above (it serves
+	 * their faults) and a block server one above the highest svmm, so a
+	 * VM takes at most max_vm_priority.
+	 */
+	unsigned max_vm_priority;
 
 	uint64_t guest_ram_base;      /* where the guest finds RAM */
 	uint64_t vmm_guest_ram_vaddr; /* where svmm finds the same RAM */
@@ -66,7 +83,7 @@ struct sdf_params {
 	 * The block server protection domain, for a VM with a disk. svmm calls
 	 * it (a protected procedure call), so its priority must be higher.
 	 */
-	const char *blk_name;
+	const char *blk_name; /* with several VMs, "<blk_name>_a" and "blk_server_a.elf" */
 	const char *blk_image;
 	unsigned blk_priority;
 	uint64_t blk_queue_size;  /* the request queue region (BLKQ_QUEUE_REGION_SIZE) */
@@ -75,28 +92,55 @@ struct sdf_params {
 	uint64_t blk_data_vaddr;
 	unsigned vmm_blk_channel_id; /* svmm's end of the channel */
 	unsigned blk_channel_id;     /* the block server's end */
+
+	/* The console multiplexer of a system of several VMs. */
+	const char *mux_name;
+	const char *mux_image;
+	unsigned mux_priority;
+	unsigned mux_uart_channel_id;	   /* the board UART's irq in the multiplexer */
+	unsigned mux_first_vm_channel_id;  /* VM i's channel is this + i at the multiplexer */
+	unsigned vmm_console_channel_id;   /* svmm's end */
+	uint64_t console_queue_size;	   /* one queue region per VM (CONSOLE_QUEUE_REGION_SIZE) */
+	uint64_t vmm_console_queue_vaddr;  /* in each svmm */
+	uint64_t mux_console_queues_vaddr; /* VM i's at this + i * console_queue_size */
 };
 
 /*
- * QEMU's virt board as Microkit 2.0.1 builds seL4 for it (qemu_virt_aarch64):
- * 2 GiB of RAM, one core, GICv2. Guest RAM at 1 GiB and the GIC CPU interface
- * at 0x08010000, as arch/aarch64's guest map places them. Priorities: block
- * server 254, svmm 253, the guest 252.
+ * QEMU's virt board as Microkit 2.3.0 builds seL4 for it (qemu_virt_aarch64):
+ * 2 GiB of RAM, GICv2, 4 cores in the smp- configs. Guest RAM at 1 GiB and
+ * the GIC CPU interface at 0x08010000, as arch/aarch64's guest map places
+ * them. Priorities: block servers and the console multiplexer 254, a VM at
+ * most 252 (its svmm one above).
  */
 struct sdf_params sdf_params_qemu_virt_aarch64(void);
 
 /*
- * Writes the SDF for `cfg` to `out`. The output depends only on the
+ * Writes the SDF for `sys` to `out`. The output depends only on the
  * arguments, so the same description gives the same bytes. 0, or -1 with
  * `err` filled in: a description the board cannot hold (too many vCPUs, too
- * much memory), devices that have no seL4 backend yet (net, rng, vsock,
- * virtio console, a second disk, a disk option the block server cannot
- * honour), inconsistent `params`, or a failed write. A disk's image is not
- * named in the SDF: the build packages it into the block server's program
- * image.
+ * much memory, a priority above max_vm_priority), devices that have no seL4
+ * backend yet (net, rng, vsock, virtio console, a second disk, a disk option
+ * the block server cannot honour), inconsistent `params`, or a failed
+ * write. A disk's image is not named in the SDF: the build packages it into
+ * the block server's program image.
  */
+int sdf_write_system(FILE *out, const struct system_config *sys, const struct sdf_params *params,
+		     struct config_error *err);
+
+/* sdf_write_system() for a system of one VM. */
 int sdf_write(FILE *out, const struct vm_config *cfg, const struct sdf_params *params,
 	      struct config_error *err);
+
+/*
+ * The program image svmm for VM `index` of `sys` is built as, into
+ * out[0..size): params->vmm_image for a lone VM, else "svmm_<name>.elf".
+ */
+void sdf_vmm_image(const struct system_config *sys, unsigned index, const struct sdf_params *params,
+		   char *out, size_t size);
+
+/* The same for VM `index`'s block server: params->blk_image, else "blk_server_<name>.elf". */
+void sdf_blk_image(const struct system_config *sys, unsigned index, const struct sdf_params *params,
+		   char *out, size_t size);
 
 /*
  * The virtio-mmio devices the seL4 system gives the guest, in slot order

@@ -285,9 +285,9 @@ static void test_one_vcpu_vm(void **state)
 	assert_int_equal(count(text, "<virtual_machine "), 1);
 	assert_int_equal(count(text, "<vcpu "), 1);
 	assert_contains(text, "<vcpu id=\"0\" />");
-	assert_contains(text, "<protection_domain name=\"vmm\" priority=\"253\"");
+	assert_contains(text, "<protection_domain name=\"vmm\" priority=\"101\"");
 	assert_contains(text, "<program_image path=\"svmm.elf\" />");
-	assert_contains(text, "<virtual_machine name=\"vm0\" priority=\"252\">");
+	assert_contains(text, "<virtual_machine name=\"vm0\" priority=\"100\">");
 	/* No disk: no block server, no channel, no queue. */
 	assert_int_equal(count(text, "blk"), 0);
 	assert_int_equal(count(text, "<channel>"), 0);
@@ -300,11 +300,11 @@ static void test_one_vcpu_vm(void **state)
 			      "setvar_vaddr=\"guest_ram_vaddr\" setvar_size=\"guest_ram_size\" />");
 	/* The GIC virtual CPU interface where the guest's GICC is; the UART to svmm. */
 	assert_contains(text, "<memory_region name=\"gic_vcpu\" size=\"0x1000\" "
-			      "phys_addr=\"0x8040000\" />");
+			      "page_size=\"0x1000\" phys_addr=\"0x8040000\" />");
 	assert_contains(text, "<map mr=\"gic_vcpu\" vaddr=\"0x8010000\" perms=\"rw\" "
 			      "cached=\"false\" />");
 	assert_contains(text, "<memory_region name=\"uart\" size=\"0x1000\" "
-			      "phys_addr=\"0x9000000\" />");
+			      "page_size=\"0x1000\" phys_addr=\"0x9000000\" />");
 	assert_contains(text, "<map mr=\"uart\" vaddr=\"0x9000000\" perms=\"rw\" "
 			      "cached=\"false\" setvar_vaddr=\"uart_vaddr\" />");
 	assert_contains(text, "<irq irq=\"33\" id=\"1\" />");
@@ -348,7 +348,8 @@ static void test_odd_mebibytes_use_small_pages(void **state)
 	(void)state;
 	make_config(&cfg, "vm0", "1", "17M");
 	text = render_ok(&cfg, &params);
-	assert_contains(text, "<memory_region name=\"guest_ram\" size=\"0x1100000\" />");
+	assert_contains(
+	    text, "<memory_region name=\"guest_ram\" size=\"0x1100000\" page_size=\"0x1000\" />");
 	free(text);
 	vm_config_free(&cfg);
 }
@@ -483,8 +484,10 @@ static void test_disk_gets_block_server(void **state)
 	text = render_ok(&cfg, &params);
 	assert_well_formed(text);
 	assert_int_equal(count(text, "<protection_domain "), 2);
-	assert_contains(text, "<memory_region name=\"blk_queue\" size=\"0x1000\" />");
-	assert_contains(text, "<memory_region name=\"blk_data\" size=\"0x40000\" />");
+	assert_contains(
+	    text, "<memory_region name=\"blk_queue\" size=\"0x1000\" page_size=\"0x1000\" />");
+	assert_contains(
+	    text, "<memory_region name=\"blk_data\" size=\"0x40000\" page_size=\"0x1000\" />");
 	/* The same maps in both PDs: once in svmm's, once in the server's. */
 	assert_int_equal(count(text, "<map mr=\"blk_queue\" vaddr=\"0x100000000\" perms=\"rw\" "
 				     "setvar_vaddr=\"blk_queue_vaddr\" />"),
@@ -514,10 +517,12 @@ static void test_bad_params_refused(void **state)
 
 	(void)state;
 	make_config(&cfg, "vm0", "1", "64M");
-	params.vmm_priority = 255;
-	expect_refusal(&cfg, &params, "sdf: priorities 255 and 252: expected 0 to 254");
+	params.max_vm_priority = 253;
+	expect_refusal(&cfg, &params,
+		       "sdf: VM priority 253 at most: expected at most 252 (svmm runs one above "
+		       "its VM, a block server above that)");
 	params = sdf_params_qemu_virt_aarch64();
-	params.blk_priority = params.vmm_priority;
+	params.blk_priority = params.max_vm_priority + 1;
 	expect_refusal(&cfg, &params,
 		       "sdf: block server priority 253: expected above svmm's 253 (it takes "
 		       "svmm's protected procedure calls) and at most 254");
@@ -543,7 +548,7 @@ static void test_bad_params_refused(void **state)
 	params = sdf_params_qemu_virt_aarch64();
 	params.vmm_uart_vaddr = 0x40001000;
 	expect_refusal(&cfg, &params,
-		       "sdf: protection domain maps uart at 0x40001000 over guest_ram at "
+		       "sdf: protection domain vmm maps uart at 0x40001000 over guest_ram at "
 		       "0x40000000");
 	params = sdf_params_qemu_virt_aarch64();
 	params.gic_vcpu_phys = 0x8040800;
@@ -553,7 +558,7 @@ static void test_bad_params_refused(void **state)
 	params = sdf_params_qemu_virt_aarch64();
 	params.vaddr_limit = 0x42000000;
 	expect_refusal(&cfg, &params,
-		       "sdf: protection domain maps guest_ram at 0x40000000, past its address "
+		       "sdf: protection domain vmm maps guest_ram at 0x40000000, past its address "
 		       "space's end 0x41ff0000");
 	params = sdf_params_qemu_virt_aarch64();
 	params.uart_channel_id = 62;

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Inside config/: the SDF as a plan (memory regions, protection domains with
+ * their maps and virtual machines, channels), built and checked as a whole
+ * by sdf.c before sdf_xml.c writes it, so a refused description writes
+ * nothing.
+ */
+#ifndef SVMM_CONFIG_SDF_PLAN_H
+#define SVMM_CONFIG_SDF_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config/sdf.h"
+
+#define SDF_MAX_PRIORITY 254u
+#define SDF_MAX_ID	 61u /* vcpu ids (and, below 63, channel ids) */
+#define SDF_MIN_STACK	 0x1000ull
+#define SDF_MAX_STACK	 (16ull << 20)
+#define SDF_SMALL_PAGE	 0x1000ull
+#define SDF_LARGE_PAGE	 0x200000ull
+#define SDF_NAME_LEN	 96
+/* Per VM: guest RAM, a block queue and its data, a console queue; and the two board frames. */
+#define SDF_MAX_REGIONS	 (SYSTEM_MAX_VMS * 4 + 2)
+#define SDF_MAX_MAPS	 (SYSTEM_MAX_VMS + 4)
+#define SDF_MAX_PDS	 (SYSTEM_MAX_VMS * 2 + 1)
+#define SDF_MAX_CHANNELS (SYSTEM_MAX_VMS * 2)
+
+struct sdf_region {
+	char name[SDF_NAME_LEN];
+	uint64_t size;
+	uint64_t page_size;
+	bool fixed; /* phys is the region's physical address */
+	uint64_t phys;
+};
+
+struct sdf_map {
+	const struct sdf_region *region;
+	uint64_t vaddr;
+	const char *perms;
+	bool cached;
+	const char *setvar_vaddr; /* NULL: none; protection domains only */
+	const char *setvar_size;
+};
+
+/* One address space: a protection domain's or a guest's. */
+struct sdf_space {
+	const char *kind; /* for messages */
+	char owner[SDF_NAME_LEN];
+	uint64_t vaddr_limit; /* maps end at or below it */
+	struct sdf_map maps[SDF_MAX_MAPS];
+	unsigned map_count;
+};
+
+/* Priority, budget and period of a scheduling context; 0 budget/period: Microkit's default. */
+struct sdf_sched {
+	unsigned priority;
+	uint32_t budget_us, period_us;
+};
+
+struct sdf_vm {
+	const struct vm_config *cfg;
+	struct sdf_sched sched;
+	struct sdf_space space;
+};
+
+struct sdf_pd {
+	char name[SDF_NAME_LEN];
+	char image[SDF_NAME_LEN];
+	struct sdf_sched sched;
+	bool pinned;
+	unsigned cpu;
+	uint64_t stack_size; /* 0: Microkit's default */
+	struct sdf_space space;
+	bool has_irq;
+	unsigned irq, irq_id;
+	bool has_vm;
+	struct sdf_vm vm;
+};
+
+struct sdf_end {
+	const struct sdf_pd *pd;
+	unsigned id;
+	bool pp; /* this end may call the other by protected procedure call */
+};
+
+struct sdf_channel {
+	struct sdf_end a, b;
+};
+
+struct sdf_plan {
+	const struct system_config *sys;
+	struct sdf_region regions[SDF_MAX_REGIONS];
+	unsigned region_count;
+	struct sdf_pd pds[SDF_MAX_PDS];
+	unsigned pd_count;
+	struct sdf_channel channels[SDF_MAX_CHANNELS];
+	unsigned channel_count;
+};
+
+/* Board facts that contradict each other: -1 with `err` filled in. */
+int sdf_check_params(const struct sdf_params *params, struct config_error *err);
+
+/* A name or path the SDF can carry (non-empty, no control characters): 0, or -1. */
+int sdf_check_value(const char *what, const char *value, struct config_error *err);
+
+/* Writes the checked plan as XML. */
+void sdf_put_plan(FILE *out, const struct sdf_plan *plan);
+
+#endif

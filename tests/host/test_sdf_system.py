@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""The Microkit SDF `svmm sdf sys.json` writes for systems of 1, 2 and 3 VMs,
+read back as XML: each vCPU on the core its VM names, priorities (a VM's
+vCPUs at its priority, its svmm one above), budgets and periods, one svmm
+protection domain per VM with its own program image, and isolation by
+construction: every memory region is mapped only into the address spaces
+the description connects (a VM and its own svmm share its RAM; an svmm and
+its block server share their queue; an svmm and the console multiplexer
+share its console queue), every channel joins only such a pair, and the one
+frame several VMs map is the GIC's virtual CPU interface. Then `--build-dir`:
+each VM's device tree and the build's make fragment.
+Usage: test_sdf_system.py SVMM_BINARY
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+SVMM = os.path.abspath(sys.argv[1])
+WORK = tempfile.mkdtemp(prefix="svmm-sdf-test-")
+RESULTS = {"passed": 0, "failed": 0}
+GICV_PHYS = 0x8040000
+
+
+def check(name, condition, detail=""):
+    if condition:
+        RESULTS["passed"] += 1
+    else:
+        RESULTS["failed"] += 1
+        print(f"FAIL {name}: {detail}")
+
+
+def fake_image(path):
+    header = struct.pack("<IIQQQQQQI I", 0, 0, 0, 4 << 20, 0b1010, 0, 0, 0, 0x644D5241, 0)
+    with open(path, "wb") as f:
+        f.write(header + bytes(4096 - len(header)))
+    return path
+
+
+fake_image(os.path.join(WORK, "Image"))
+with open(os.path.join(WORK, "disk.img"), "wb") as f:
+    f.truncate(1 << 20)
+
+SYSTEMS = {
+    "one": {"name": "one", "vms": [
+        {"name": "solo", "kernel": "Image", "cpus": 2, "memory": "256M", "cores": [0, 1],
+         "priority": 120}]},
+    "two": {"name": "two", "scheduling": "direct", "vms": [
+        {"name": "a", "kernel": "Image", "cpus": 2, "memory": "256M", "cores": [1, 2],
+         "priority": 200},
+        {"name": "b", "kernel": "Image", "cpus": 1, "memory": "128M", "cores": [3],
+         "priority": 150, "budget_us": 2000, "period_us": 10000, "disk": ["disk.img"]}]},
+    "three": {"name": "three", "scheduling": "hybrid", "vms": [
+        {"name": "x", "kernel": "Image", "cpus": 1, "memory": "64M", "cores": [1]},
+        {"name": "y", "kernel": "Image", "cpus": 1, "memory": "64M", "cores": [1],
+         "priority": 90, "budget_us": 1000, "period_us": 4000},
+        {"name": "z", "kernel": "Image", "cpus": 2, "memory": "96M", "disk": ["disk.img"]}]},
+}
+
+
+def sdf_of(name, *extra):
+    path = os.path.join(WORK, f"{name}.json")
+    with open(path, "w") as f:
+        json.dump(SYSTEMS[name], f)
+    r = subprocess.run([SVMM, "sdf", path, *extra], capture_output=True, text=True, timeout=30)
+    check(f"{name}: sdf ok", r.returncode == 0 and r.stderr == "", r.stderr)
+    if "--out" in extra:
+        return None
+    try:
+        return ET.fromstring(r.stdout)
+    except ET.ParseError as e:
+        check(f"{name}: well-formed", False, f"{e}: {r.stdout!r}")
+        return None
+
+
+def spaces(root):
+    """Every address space: ('pd', name) for a protection domain, ('vm', name) for a guest."""
+    for pd in root.findall("protection_domain"):
+        yield ("pd", pd.get("name")), pd
+        vm = pd.find("virtual_machine")
+        if vm is not None:
+            yield ("vm", vm.get("name")), vm
+
+
+def check_system(name):
+    desc = SYSTEMS[name]
+    root = sdf_of(name)
+    if root is None:
+        return
+    lone = len(desc["vms"]) == 1
+    pds = {pd.get("name"): pd for pd in root.findall("protection_domain")}
+    regions = {r.get("name"): r for r in root.findall("memory_region")}
+    # Which address spaces the description connects: (space, space) pairs.
+    connected = set()
+    owner_of = {}  # an svmm's name -> its VM's name
+    for vm in desc["vms"]:
+        vmm = "vmm" if lone else f"vmm_{vm['name']}"
+        blk = "blk_server" if lone else f"blk_server_{vm['name']}"
+        owner_of[vmm] = vm["name"]
+        connected.add(frozenset([("pd", vmm), ("vm", vm["name"])]))
+        if vm.get("disk"):
+            connected.add(frozenset([("pd", vmm), ("pd", blk)]))
+        if not lone:
+            connected.add(frozenset([("pd", vmm), ("pd", "console")]))
+        pd = pds.get(vmm)
+        if pd is None:
+            check(f"{name}: {vmm} exists", False, list(pds))
+            continue
+        image = "svmm.elf" if lone else f"svmm_{vm['name']}.elf"
+        check(f"{name}: {vmm} image", pd.find("program_image").get("path") == image)
+        guest = pd.find("virtual_machine")
+        prio = vm.get("priority", 100)
+        check(f"{name}: {vm['name']} priority", guest.get("priority") == str(prio)
+              and pd.get("priority") == str(prio + 1), ET.tostring(pd))
+        period, budget = vm.get("period_us"), vm.get("budget_us")
+        for what, el in (("vm", guest), ("svmm", pd)):
+            check(f"{name}: {vm['name']} {what} budget/period",
+                  (el.get("period"), el.get("budget")) ==
+                  ((str(period), str(budget or period)) if period else (None, None)),
+                  ET.tostring(el))
+        cores = vm.get("cores")
+        vcpus = guest.findall("vcpu")
+        check(f"{name}: {vm['name']} vcpus", [v.get("id") for v in vcpus] ==
+              [str(i) for i in range(vm["cpus"])])
+        check(f"{name}: {vm['name']} cores",
+              [v.get("cpu") for v in vcpus] == ([str(c) for c in cores] if cores
+                                                else [None] * vm["cpus"])
+              and pd.get("cpu") == (str(cores[0]) if cores else None), ET.tostring(pd))
+        ram = regions.get("guest_ram" if lone else f"guest_ram_{vm['name']}")
+        check(f"{name}: {vm['name']} ram", ram is not None and
+              int(ram.get("size"), 16) == int(vm["memory"].rstrip("M")) << 20)
+    # No region in two address spaces the description did not connect.
+    mapped = {}
+    for space, el in spaces(root):
+        for m in el.findall("map"):
+            mapped.setdefault(m.get("mr"), set()).add(space)
+    for region, where in mapped.items():
+        r = regions[region]
+        if len(where) < 2:
+            continue
+        if r.get("phys_addr") is not None and int(r.get("phys_addr"), 16) == GICV_PHYS:
+            check(f"{name}: {region} only in guests", all(k == "vm" for k, _ in where), where)
+            continue
+        check(f"{name}: {region} shared only as described",
+              len(where) == 2 and frozenset(where) in connected, sorted(where))
+    # Each VM's RAM is in its own guest and its own svmm only.
+    for vm in desc["vms"]:
+        ram = "guest_ram" if lone else f"guest_ram_{vm['name']}"
+        vmm = "vmm" if lone else f"vmm_{vm['name']}"
+        check(f"{name}: {ram} private", mapped.get(ram) == {("pd", vmm), ("vm", vm["name"])},
+              mapped.get(ram))
+    for ch in root.findall("channel"):
+        ends = frozenset(("pd", e.get("pd")) for e in ch.findall("end"))
+        check(f"{name}: channel between connected PDs", ends in connected, sorted(ends))
+    check(f"{name}: console multiplexer", ("console" in pds) == (not lone), list(pds))
+    if not lone:
+        uart = mapped.get("uart")
+        check(f"{name}: the UART only in the multiplexer", uart == {("pd", "console")}, uart)
+
+
+def test_build_dir():
+    out = os.path.join(WORK, "build")
+    os.makedirs(out)
+    sdf_of("two", "--out", os.path.join(out, "svmm.system"), "--build-dir", out)
+    names = sorted(os.listdir(out))
+    check("build dir files", names == ["a.dtb", "b.dtb", "console_names", "svmm.system",
+                                       "system.mk"], names)
+    with open(os.path.join(out, "system.mk")) as f:
+        mk = f.read()
+    check("make fragment", "SEL4_SYSTEM_VMS := a b\n" in mk and "SEL4_SYSTEM_MUX := yes" in mk
+          and "SEL4_SYSTEM_IMAGE_b := svmm_b.elf" in mk and "SEL4_SYSTEM_DISK_b := " in mk
+          and "SEL4_SYSTEM_DISK_a" not in mk, mk)
+    with open(os.path.join(out, "a.dtb"), "rb") as f:
+        blob = f.read()
+    check("per-VM device tree", blob[:4] == b"\xd0\x0d\xfe\xed" and b"smc" in blob)
+
+
+def test_refusals():
+    bad = {"name": "bad", "scheduling": "direct", "vms": [
+        {"name": "a", "kernel": "Image", "cores": [1]},
+        {"name": "b", "kernel": "Image", "cores": [1]}]}
+    path = os.path.join(WORK, "bad.json")
+    with open(path, "w") as f:
+        json.dump(bad, f)
+    r = subprocess.run([SVMM, "sdf", path], capture_output=True, text=True, timeout=30)
+    check("core named twice", r.returncode == 2 and r.stdout == ""
+          and len(r.stderr.splitlines()) == 1 and '"a"' in r.stderr and '"b"' in r.stderr,
+          r.stderr)
+    bad["scheduling"] = "hybrid"
+    bad["vms"][1]["priority"] = 254
+    with open(path, "w") as f:
+        json.dump(bad, f)
+    r = subprocess.run([SVMM, "sdf", path], capture_output=True, text=True, timeout=30)
+    check("priority above the VM range", r.returncode == 2 and r.stdout == ""
+          and 'vm "b": priority 254' in r.stderr, r.stderr)
+
+
+for system in SYSTEMS:
+    check_system(system)
+test_build_dir()
+test_refusals()
+print(f"sdf-system: {RESULTS['passed']} passed, {RESULTS['failed']} failed")
+sys.exit(1 if RESULTS["failed"] else 0)
