@@ -91,6 +91,11 @@ $(BUILD)/tests/test_block_queue: tests/unit/test_block_queue.c host/sel4/block_q
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libsvmm.a $(LDLIBS) -lcmocka
 
+$(BUILD)/tests/test_console_queue: tests/unit/test_console_queue.c host/sel4/console_queue.c \
+		$(BUILD)/libsvmm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libsvmm.a $(LDLIBS) -lcmocka
+
 check-unit: $(UNIT_BINS)
 	@bash tests/run-unit.sh $(UNIT_BINS)
 
@@ -149,20 +154,25 @@ check-lab:
 	$(MAKE) ARCH=aarch64
 	bash tests/lab/run.sh --svmm build/aarch64/svmm
 
-# ---- svmm on seL4: a Microkit protection domain (see hyp/sel4/vmm.c) ----
-# make sel4 MICROKIT_SDK=/path/to/microkit-sdk-2.0.1 [MICROKIT_BOARD=qemu_virt_aarch64]
-#      [MICROKIT_CONFIG=debug|release] [VM=examples/linux-sel4.json]
-#      [KERNEL=Image] [INITRD=rootfs.cpio.gz] [CMDLINE="..."] [SEL4_OUT=build/sel4]
-#      [DISK=disk.img]
-# The host svmm writes the SDF and the guest's device tree from VM; the
-# kernel, initrd and device tree are packaged into svmm.elf; the microkit
-# tool makes $(SEL4_OUT)/loader.img, which QEMU boots (tests/sel4/run.sh).
-# A VM with a disk also gets the block server protection domain,
-# blk_server.elf, with DISK (the VM's disk image) packaged into it: the
-# guest's writes change its copy in memory, never the file.
+# ---- svmm on seL4: a Microkit 2.3.0 protection domain per VM (see hyp/sel4/vmm.c) ----
+# make sel4 MICROKIT_SDK=/path/to/microkit-sdk-2.3.0 [MICROKIT_BOARD=qemu_virt_aarch64]
+#      [MICROKIT_CONFIG=debug|release|smp-debug|smp-release] [SEL4_OUT=build/sel4]
+#      SYSTEM=sys.json                     a system description: its VMs name their images
+#   or [VM=examples/linux-sel4.json] [KERNEL=Image] [INITRD=rootfs.cpio.gz] [CMDLINE="..."]
+#      [DISK=disk.img]                     one VM, the flags overriding its description
+# The host svmm writes the SDF and, in $(SEL4_OUT), each VM's device tree and
+# system.mk (svmm sdf --build-dir), which names each VM's svmm program image
+# and its kernel, initrd and disk. Each VM's svmm is the same objects linked
+# with that VM's images (section .rodata.svmm_guest); a VM with a disk gets
+# its own block server with the disk image packaged into it (the guest's
+# writes change that copy in memory, never the file); a system of several
+# VMs gets the console multiplexer, console_mux.elf. The microkit tool makes
+# $(SEL4_OUT)/loader.img, which QEMU boots (tests/sel4/run.sh; -smp 4 for
+# the smp- configs).
 MICROKIT_BOARD ?= qemu_virt_aarch64
 MICROKIT_CONFIG ?= debug
 VM ?= examples/linux-sel4.json
+SYSTEM ?=
 KERNEL ?= $(HOME)/.cache/svmm-lab/Image
 INITRD ?= build/lab/rootfs.cpio.gz
 SEL4_OUT ?= build/sel4
@@ -177,27 +187,40 @@ SEL4_CFLAGS = -std=c11 -O2 -g -ffreestanding -fno-builtin -fno-stack-protector -
 	$(WARNINGS) -I. -isystem $(SEL4_BOARD_DIR)/include -MMD -MP
 SEL4_SRCS := core/string.c $(CORE_SRCS) $(filter-out arch/aarch64/fdt.c,$(ARCH_SRCS)) $(DEV_SRCS) \
 	machine/machine.c $(wildcard hyp/sel4/*.c) \
-	$(filter-out host/sel4/blk_server.c,$(wildcard host/sel4/*.c))
+	$(filter-out host/sel4/blk_server.c host/sel4/console_mux_pd.c,$(wildcard host/sel4/*.c))
 SEL4_OBJS = $(SEL4_SRCS:%.c=$(SEL4_OUT)/obj/%.o)
 # virtio/ as an archive: svmm.elf takes the devices machine/machine.c can put on the bus.
 SEL4_VIRTIO_OBJS = $(VIRTIO_SRCS:%.c=$(SEL4_OUT)/obj/%.o)
 SEL4_BLK_OBJS = $(addprefix $(SEL4_OUT)/obj/,host/sel4/blk_server.o host/sel4/block_queue.o \
-	core/string.o blk_server_disk.o)
+	core/string.o)
+SEL4_MUX_OBJS = $(addprefix $(SEL4_OUT)/obj/,host/sel4/console_mux_pd.o \
+	host/sel4/console_queue.o host/sel4/board_uart.o core/console_mux.o core/string.o)
+SEL4_LINK = $(SEL4_LD) -L$(SEL4_BOARD_DIR)/lib $^ -lmicrokit -Tmicrokit.ld \
+	$(shell $(SEL4_CC) -print-libgcc-file-name) -o $@
 DISK ?=
 
 sel4:
 	@bash scripts/sel4-sdk-check.sh "$(MICROKIT_SDK)" "$(MICROKIT_BOARD)" "$(MICROKIT_CONFIG)"
 	$(MAKE) ARCH=$(HOST_ARCH) build/$(HOST_ARCH)/svmm
 	@mkdir -p $(SEL4_OUT)
+ifneq ($(SYSTEM),)
+	build/$(HOST_ARCH)/svmm sdf $(SYSTEM) --out $(SEL4_OUT)/svmm.system --build-dir $(SEL4_OUT)
+else
 	ln -sfn "$(abspath $(KERNEL))" $(SEL4_OUT)/Image
 	ln -sfn "$(abspath $(INITRD))" $(SEL4_OUT)/rootfs.cpio.gz
 	build/$(HOST_ARCH)/svmm sdf $(VM) --kernel $(SEL4_OUT)/Image --initrd $(SEL4_OUT)/rootfs.cpio.gz \
-		$(if $(CMDLINE),--cmdline "$(CMDLINE)") --out $(SEL4_OUT)/svmm.system \
-		--dtb-out $(SEL4_OUT)/guest.dtb
-	@if grep -q '<protection_domain name="blk_server"' $(SEL4_OUT)/svmm.system && [ -z "$(DISK)" ]; then \
-		echo "sel4: $(VM) has a disk: set DISK to its image, which blk_server serves" >&2; exit 1; fi
-	$(if $(DISK),ln -sfn "$(abspath $(DISK))" $(SEL4_OUT)/disk.img,rm -f $(SEL4_OUT)/disk.img && : >$(SEL4_OUT)/disk.img)
-	$(MAKE) sel4-image
+		$(if $(CMDLINE),--cmdline "$(CMDLINE)") $(if $(DISK),--disk "$(DISK)") \
+		--out $(SEL4_OUT)/svmm.system --build-dir $(SEL4_OUT)
+endif
+	$(MAKE) sel4-image SEL4_SYSTEM_MK=$(SEL4_OUT)/system.mk
+
+# The second stage: what system.mk names.
+ifneq ($(SEL4_SYSTEM_MK),)
+include $(SEL4_SYSTEM_MK)
+endif
+SEL4_VMM_ELFS = $(foreach vm,$(SEL4_SYSTEM_VMS),$(SEL4_OUT)/$(SEL4_SYSTEM_IMAGE_$(vm)))
+SEL4_BLK_ELFS = $(foreach vm,$(SEL4_SYSTEM_VMS),$(if $(SEL4_SYSTEM_BLK_$(vm)),$(SEL4_OUT)/$(SEL4_SYSTEM_BLK_$(vm))))
+SEL4_MUX_ELF = $(if $(SEL4_SYSTEM_MUX),$(SEL4_OUT)/console_mux.elf)
 
 sel4-image: $(SEL4_OUT)/loader.img
 
@@ -207,45 +230,55 @@ $(SEL4_OUT)/obj/%.o: %.c
 
 # seL4's headers use GNU C's `asm`: the files that include them are C11
 # with GNU extensions.
-$(SEL4_OUT)/obj/hyp/sel4/%.o $(SEL4_OUT)/obj/host/sel4/blk_server.o: SEL4_CFLAGS += -std=gnu11
-
-$(SEL4_OUT)/obj/guest_images_blobs.o: host/sel4/guest_images_blobs.S $(SEL4_OUT)/guest.dtb \
-		$(SEL4_OUT)/Image $(SEL4_OUT)/rootfs.cpio.gz
-	@mkdir -p $(dir $@)
-	$(SEL4_CC) -c -o $@ $< -DSVMM_KERNEL='"$(abspath $(SEL4_OUT)/Image)"' \
-		-DSVMM_INITRD='"$(abspath $(SEL4_OUT)/rootfs.cpio.gz)"' \
-		-DSVMM_DTB='"$(abspath $(SEL4_OUT)/guest.dtb)"'
-
-# svmm.elf: the VMM with the guest images in section .rodata.svmm_guest
-# (`aarch64-linux-gnu-size -A` tells the two apart).
-$(SEL4_OUT)/svmm.elf: $(SEL4_OBJS) $(SEL4_OUT)/obj/guest_images_blobs.o $(SEL4_OUT)/libvirtio.a
-	$(SEL4_LD) -L$(SEL4_BOARD_DIR)/lib $^ -lmicrokit -Tmicrokit.ld \
-		$(shell $(SEL4_CC) -print-libgcc-file-name) -o $@
+$(SEL4_OUT)/obj/hyp/sel4/%.o $(SEL4_OUT)/obj/host/sel4/blk_server.o \
+	$(SEL4_OUT)/obj/host/sel4/console_mux_pd.o: SEL4_CFLAGS += -std=gnu11
 
 $(SEL4_OUT)/libvirtio.a: $(SEL4_VIRTIO_OBJS)
 	rm -f $@
 	aarch64-linux-gnu-ar rcs $@ $^
 
-# blk_server.elf: the block server, with the disk image in section .data.svmm_disk.
-$(SEL4_OUT)/obj/blk_server_disk.o: host/sel4/blk_server_disk.S $(SEL4_OUT)/disk.img
-	@mkdir -p $(dir $@)
-	$(SEL4_CC) -c -o $@ $< -DSVMM_DISK='"$(abspath $(SEL4_OUT)/disk.img)"'
-
-# `make sel4` links DISK here; without one (sel4-image alone) the disk is empty.
-$(SEL4_OUT)/disk.img:
+# A VM without an initrd packages an empty one (size 0: none).
+$(SEL4_OUT)/no-initrd:
 	@mkdir -p $(dir $@)
 	: >$@
 
-$(SEL4_OUT)/blk_server.elf: $(SEL4_BLK_OBJS)
-	$(SEL4_LD) -L$(SEL4_BOARD_DIR)/lib $^ -lmicrokit -Tmicrokit.ld \
-		$(shell $(SEL4_CC) -print-libgcc-file-name) -o $@
+# One VM's svmm (`aarch64-linux-gnu-size -A` tells svmm from the packaged
+# guest images) and, with a disk, its block server (the image in section
+# .data.svmm_disk).
+define sel4_vm_rules
+$(SEL4_OUT)/obj/guest_images_$(1).o: host/sel4/guest_images_blobs.S $(SEL4_OUT)/$(1).dtb \
+		$(SEL4_SYSTEM_KERNEL_$(1)) $(or $(SEL4_SYSTEM_INITRD_$(1)),$(SEL4_OUT)/no-initrd)
+	@mkdir -p $$(dir $$@)
+	$(SEL4_CC) -c -o $$@ $$< -DSVMM_KERNEL='"$(SEL4_SYSTEM_KERNEL_$(1))"' \
+		-DSVMM_INITRD='"$(abspath $(or $(SEL4_SYSTEM_INITRD_$(1)),$(SEL4_OUT)/no-initrd))"' \
+		-DSVMM_DTB='"$(abspath $(SEL4_OUT)/$(1).dtb)"'
+$(SEL4_OUT)/$(SEL4_SYSTEM_IMAGE_$(1)): $(SEL4_OBJS) $(SEL4_OUT)/obj/guest_images_$(1).o \
+		$(SEL4_OUT)/libvirtio.a
+	$$(SEL4_LINK)
+ifneq ($(SEL4_SYSTEM_BLK_$(1)),)
+$(SEL4_OUT)/obj/blk_disk_$(1).o: host/sel4/blk_server_disk.S $(SEL4_SYSTEM_DISK_$(1))
+	@mkdir -p $$(dir $$@)
+	$(SEL4_CC) -c -o $$@ $$< -DSVMM_DISK='"$(SEL4_SYSTEM_DISK_$(1))"'
+$(SEL4_OUT)/$(SEL4_SYSTEM_BLK_$(1)): $(SEL4_BLK_OBJS) $(SEL4_OUT)/obj/blk_disk_$(1).o
+	$$(SEL4_LINK)
+endif
+endef
+$(foreach vm,$(SEL4_SYSTEM_VMS),$(eval $(call sel4_vm_rules,$(vm))))
 
-$(SEL4_OUT)/loader.img: $(SEL4_OUT)/svmm.elf $(SEL4_OUT)/blk_server.elf $(SEL4_OUT)/svmm.system
+# The console multiplexer, with the VMs' names (in order) packaged into it.
+$(SEL4_OUT)/obj/console_names.o: host/sel4/console_names.S $(SEL4_OUT)/console_names
+	@mkdir -p $(dir $@)
+	$(SEL4_CC) -c -o $@ $< -DSVMM_CONSOLE_NAMES='"$(abspath $(SEL4_OUT)/console_names)"'
+
+$(SEL4_OUT)/console_mux.elf: $(SEL4_MUX_OBJS) $(SEL4_OUT)/obj/console_names.o
+	$(SEL4_LINK)
+
+$(SEL4_OUT)/loader.img: $(SEL4_VMM_ELFS) $(SEL4_BLK_ELFS) $(SEL4_MUX_ELF) $(SEL4_OUT)/svmm.system
 	$(MICROKIT_SDK)/bin/microkit $(SEL4_OUT)/svmm.system --search-path $(SEL4_OUT) \
 		--board $(MICROKIT_BOARD) --config $(MICROKIT_CONFIG) -o $@ -r $(SEL4_OUT)/report.txt
-	@ls -l $@ $(SEL4_OUT)/svmm.elf | awk '{print "sel4:", $$5, $$9}'
+	@ls -l $@ $(SEL4_VMM_ELFS) | awk '{print "sel4:", $$5, $$9}'
 
--include $(SEL4_OBJS:.o=.d) $(SEL4_VIRTIO_OBJS:.o=.d) $(SEL4_BLK_OBJS:.o=.d)
+-include $(SEL4_OBJS:.o=.d) $(SEL4_VIRTIO_OBJS:.o=.d) $(SEL4_BLK_OBJS:.o=.d) $(SEL4_MUX_OBJS:.o=.d)
 
 # Builds and boots svmm on seL4 in QEMU; SKIPs (successfully) without MICROKIT_SDK.
 check-sel4:

@@ -64,7 +64,8 @@ static int write_file(const char *dir, const char *name, const struct system_con
 	}
 	if (names) {
 		for (unsigned i = 0; i < sys->vm_count; i++)
-			fprintf(out, "%s\n", sys->vms[i].name);
+			fprintf(out, "%s%s\n", sys->vms[i].name,
+				sys->vms[i].console == CONSOLE_NONE ? " none" : "");
 	} else {
 		err = write_make_fragment(sys, params, out);
 	}

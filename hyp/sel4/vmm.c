@@ -7,8 +7,10 @@
  * board UART input to the guest's console. There are no threads: the three
  * run one at a time, so vm->device_lock stays empty.
  *
- * The host half of the devices: the console is the board UART; a disk is a
- * client of the blk_server protection domain's request queue
+ * The host half of the devices: the console is the board UART for a lone VM,
+ * or in a system of several VMs a console queue to the multiplexer PD
+ * (host/sel4/console_queue.h), which shares the UART among them; a disk is a
+ * client of its blk_server protection domain's request queue
  * (host/sel4/block_queue.h), called by protected procedure call.
  */
 #include <stdbool.h>
@@ -21,6 +23,7 @@
 #include "core/vm.h"
 #include "host/sel4/block_queue.h"
 #include "host/sel4/board_uart.h"
+#include "host/sel4/console_queue.h"
 #include "host/sel4/guest_images.h"
 #include "host/sel4/log_uart.h"
 #include "hyp/sel4/dtb_info.h"
@@ -33,20 +36,26 @@
  */
 __attribute__((section(".data"))) uintptr_t guest_ram_vaddr = 0;
 __attribute__((section(".data"))) size_t guest_ram_size = 0;
-__attribute__((section(".data"))) uintptr_t uart_vaddr = 0;
+__attribute__((section(".data"))) uintptr_t uart_vaddr = 0; /* 0: the console is multiplexed */
+/* The console queue to the multiplexer; 0 when svmm drives the UART. */
+__attribute__((section(".data"))) uintptr_t console_queue_vaddr = 0;
 /* The block request queue's two regions; 0 when the VM has no disk. */
 __attribute__((section(".data"))) uintptr_t blk_queue_vaddr = 0;
 __attribute__((section(".data"))) uintptr_t blk_data_vaddr = 0;
 __attribute__((section(".data"))) size_t blk_data_size = 0;
 
-#define UART_CHANNEL 1 /* config/sdf.c: sdf_params_qemu_virt_aarch64().uart_channel_id */
-#define BLK_CHANNEL  2 /* config/sdf.c: .blk_channel_id, svmm's end of the PPC channel */
+#define UART_CHANNEL	1 /* config/sdf.c: sdf_params_qemu_virt_aarch64().uart_channel_id */
+#define BLK_CHANNEL	2 /* config/sdf.c: .blk_channel_id, svmm's end of the PPC channel */
+#define CONSOLE_CHANNEL 3 /* config/sdf.c: .vmm_console_channel_id, to the multiplexer */
 
 /* Everything svmm owns on seL4; the one object the entry points reach. */
 struct sel4_vmm {
 	struct vm vm;
 	struct machine machine;
 	struct board_uart board_uart;
+	bool multiplexed; /* the console is console_queue, not board_uart */
+	struct conq console_queue;
+	struct log_uart_output log_output;
 	struct blkq_client blk_queue;
 	struct hyp_vm *hyp;
 	bool running;	/* init succeeded and the guest has not stopped */
@@ -66,7 +75,21 @@ static void console_write(void *ctx, const uint8_t *data, size_t len)
 {
 	struct sel4_vmm *v = ctx;
 
-	board_uart_write(&v->board_uart, data, len);
+	if (!v->multiplexed) {
+		board_uart_write(&v->board_uart, data, len);
+		return;
+	}
+	conq_write_output(&v->console_queue, data, len);
+	microkit_notify(CONSOLE_CHANNEL);
+}
+
+/* The multiplexer reports each change of a VM's state. */
+static void console_state(struct sel4_vmm *v, enum conq_vm_state state)
+{
+	if (!v->multiplexed)
+		return;
+	conq_set_state(&v->console_queue, state);
+	microkit_notify(CONSOLE_CHANNEL);
 }
 
 /* Flushed once the exit that wrote it is handled, so a prompt shows at once. */
@@ -132,6 +155,7 @@ static void on_stop(void *ctx)
 	v->flush_due = false;
 	v->running = false;
 	hyp_vm_stop_reason(v->hyp, &reason);
+	console_state(v, CONQ_STATE_STOPPED);
 	if (reason == HYP_STOP_POWEROFF)
 		log_message(&v->vm.log, LOG_INFO, "guest powered off");
 	else if (reason == HYP_STOP_RESET)
@@ -250,6 +274,7 @@ static int boot(struct sel4_vmm *v)
 		    (unsigned long long)(images.kernel.size >> 10),
 		    (unsigned long long)(images.initrd.size >> 10));
 	v->running = true;
+	console_state(v, CONQ_STATE_RUNNING);
 	return hyp_vm_start(v->hyp, plan.kernel_gpa, plan.dtb_gpa);
 }
 
@@ -260,12 +285,18 @@ void init(void)
 	struct sel4_vmm *v = &the_vmm;
 	struct log_sink log;
 
-	board_uart_init(&v->board_uart, uart_vaddr);
-	log = log_uart_sink(&v->board_uart, LOG_INFO);
+	v->multiplexed = uart_vaddr == 0;
+	if (v->multiplexed)
+		conq_client_init(&v->console_queue, (void *)console_queue_vaddr, CONQ_REGION_SIZE);
+	else
+		board_uart_init(&v->board_uart, uart_vaddr);
+	v->log_output = (struct log_uart_output){.write = console_write, .ctx = v};
+	log = log_uart_sink(&v->log_output, LOG_INFO);
 	vm_init(&v->vm, "svmm", &log);
 	if (boot(v) < 0) {
 		v->running = false;
 		log_message(&v->vm.log, LOG_ERROR, "the guest was not started");
+		console_state(v, CONQ_STATE_STOPPED);
 	}
 }
 
@@ -290,14 +321,18 @@ void notified(microkit_channel ch)
 	uint8_t bytes[PL011_RX_FIFO_SIZE];
 	size_t n;
 
-	if (ch != UART_CHANNEL)
+	if (ch == UART_CHANNEL && !v->multiplexed)
+		n = board_uart_read(&v->board_uart, bytes, sizeof(bytes));
+	else if (ch == CONSOLE_CHANNEL && v->multiplexed)
+		n = conq_read_input(&v->console_queue, bytes, sizeof(bytes));
+	else
 		return;
-	n = board_uart_read(&v->board_uart, bytes, sizeof(bytes));
 	/* What the guest's receive FIFO has no room for is lost, as on a real line. */
 	if (n > 0 && v->running) {
 		vm_lock_devices(&v->vm);
 		machine_console_receive(&v->machine, bytes, n);
 		vm_unlock_devices(&v->vm);
 	}
-	microkit_irq_ack(ch);
+	if (ch == UART_CHANNEL)
+		microkit_irq_ack(ch);
 }
