@@ -247,9 +247,11 @@ $(SEL4_OUT)/no-initrd:
 # .data.svmm_disk).
 define sel4_vm_rules
 $(SEL4_OUT)/obj/guest_images_$(1).o: host/sel4/guest_images_blobs.S $(SEL4_OUT)/$(1).dtb \
-		$(SEL4_SYSTEM_KERNEL_$(1)) $(or $(SEL4_SYSTEM_INITRD_$(1)),$(SEL4_OUT)/no-initrd)
+		$(SEL4_OUT)/$(1).settings $(SEL4_SYSTEM_KERNEL_$(1)) \
+		$(or $(SEL4_SYSTEM_INITRD_$(1)),$(SEL4_OUT)/no-initrd)
 	@mkdir -p $$(dir $$@)
 	$(SEL4_CC) -c -o $$@ $$< -DSVMM_KERNEL='"$(SEL4_SYSTEM_KERNEL_$(1))"' \
+		-DSVMM_SETTINGS='"$(abspath $(SEL4_OUT)/$(1).settings)"' \
 		-DSVMM_INITRD='"$(abspath $(or $(SEL4_SYSTEM_INITRD_$(1)),$(SEL4_OUT)/no-initrd))"' \
 		-DSVMM_DTB='"$(abspath $(SEL4_OUT)/$(1).dtb)"'
 $(SEL4_OUT)/$(SEL4_SYSTEM_IMAGE_$(1)): $(SEL4_OBJS) $(SEL4_OUT)/obj/guest_images_$(1).o \

@@ -76,7 +76,31 @@ static int write_file(const char *dir, const char *name, const struct system_con
 	return 0;
 }
 
-/* Each VM's device tree, then the fragments; an exit status. */
+/*
+ * What svmm on seL4 needs of the VM that its device tree does not say. A
+ * guest reboot with on_reboot "exit" stops the VM there too: on seL4 there
+ * is no process to exit.
+ */
+static int write_settings(const char *dir, const struct vm_config *vm)
+{
+	char path[PATH_MAX];
+	FILE *out;
+
+	snprintf(path, sizeof(path), "%s/%s.settings", dir, vm->name);
+	out = fopen(path, "w");
+	if (out == NULL) {
+		fprintf(stderr, "svmm: --build-dir: cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	fprintf(out, "on_reboot=%s\n", vm->on_reboot == ON_REBOOT_RESTART ? "restart" : "stop");
+	if (fclose(out) != 0) {
+		fprintf(stderr, "svmm: --build-dir: cannot write %s\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Each VM's device tree and settings, then the fragments; an exit status. */
 static int write_build_dir(struct system_config *sys, const struct sdf_params *params,
 			   const char *dir, sdf_describe_fn describe)
 {
@@ -95,6 +119,8 @@ static int write_build_dir(struct system_config *sys, const struct sdf_params *p
 		status = describe(vm);
 		if (status != SVMM_EXIT_POWEROFF)
 			return status;
+		if (write_settings(dir, vm) < 0)
+			return SVMM_EXIT_USAGE;
 	}
 	if (write_file(dir, "system.mk", sys, params, false) < 0 ||
 	    (sys->vm_count > 1 && write_file(dir, "console_names", sys, params, true) < 0))

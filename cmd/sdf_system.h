@@ -3,8 +3,8 @@
  * `svmm sdf sys.json [--out FILE] [--build-dir DIR]`: the Microkit system
  * for a system description, and with --build-dir what the seL4 build needs
  * to package each VM into its own svmm: DIR/<vm>.dtb (the guest's device
- * tree), DIR/system.mk (the VMs, their images and disks, for make) and, with
- * several VMs, DIR/console_names (the multiplexer's VM names, in order).
+ * tree), DIR/<vm>.settings (its reboot policy), DIR/system.mk (the VMs, their images and disks, for
+ * make) and, with several VMs, DIR/console_names (the multiplexer's VM names, in order).
  */
 #ifndef SVMM_CMD_SDF_SYSTEM_H
 #define SVMM_CMD_SDF_SYSTEM_H

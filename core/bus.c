@@ -49,6 +49,18 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t size, bus_handler_fn h
 	return 0;
 }
 
+int bus_unregister(struct bus *bus, uint64_t base)
+{
+	unsigned slot = bus_upper_bound(bus, base);
+
+	if (slot == 0 || bus->ranges[slot - 1].base != base)
+		return -SVMM_ENOENT;
+	for (unsigned i = slot - 1; i + 1 < bus->count; i++)
+		bus->ranges[i] = bus->ranges[i + 1];
+	bus->count--;
+	return 0;
+}
+
 const struct bus_range *bus_find(const struct bus *bus, uint64_t gpa)
 {
 	unsigned slot = bus_upper_bound(bus, gpa);

@@ -42,6 +42,12 @@ struct bus {
 int bus_register(struct bus *bus, uint64_t base, uint64_t size, bus_handler_fn handler,
 		 void *device, const char *name);
 
+/*
+ * Removes the range registered at exactly `base` (a backend taking its
+ * device off the bus when its VM is torn down). 0, or -SVMM_ENOENT.
+ */
+int bus_unregister(struct bus *bus, uint64_t base);
+
 /* The range holding gpa, or NULL. */
 const struct bus_range *bus_find(const struct bus *bus, uint64_t gpa);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The guest images, included byte for byte. The Makefile passes their paths
- * as SVMM_KERNEL, SVMM_INITRD (an empty file for none) and SVMM_DTB.
+ * as SVMM_KERNEL, SVMM_INITRD (an empty file for none), SVMM_DTB and
+ * SVMM_SETTINGS (svmm's own settings for this VM, from svmm sdf --build-dir).
  */
 	.section .rodata.svmm_guest, "a"
 
@@ -22,3 +23,8 @@ svmm_initrd_end:
 svmm_dtb_start:
 	.incbin SVMM_DTB
 svmm_dtb_end:
+
+	.global svmm_settings_start, svmm_settings_end
+svmm_settings_start:
+	.incbin SVMM_SETTINGS
+svmm_settings_end:

@@ -13,7 +13,8 @@
  *   VGICMaintenance  a list register was EOI'd: vgic_maintenance().
  *   VPPIEvent        the virtual timer fired: vgic_inject_ppi(); the vGIC's
  *                    eoi op acknowledges it (seL4_ARM_VCPU_AckVPPI).
- *   anything else    logged, and that vCPU stops.
+ *   anything else    logged, and the VM stops (HYP_STOP_ERROR); other VMs,
+ *                    each with its own svmm, are not touched.
  *
  * A virtio QueueNotify is a VMFault like any other register write: seL4 has
  * no doorbells, and the device serves the queue from it.
@@ -44,11 +45,13 @@ static bool finish(struct hyp_vm *hyp, unsigned vcpu, microkit_msginfo *reply_ms
 	return reply(reply_msginfo);
 }
 
+/* A fault svmm cannot handle (already logged): this VM stops, and only this one. */
 static bool fatal(struct hyp_vm *hyp, unsigned vcpu, microkit_msginfo *reply_msginfo)
 {
-	log_message(&hyp->params.vm->log, LOG_ERROR, "vCPU %u stopped", vcpu);
-	hyp->state[vcpu] = VCPU_STOPPING;
-	return finish(hyp, vcpu, reply_msginfo);
+	(void)reply_msginfo;
+	log_message(&hyp->params.vm->log, LOG_ERROR, "vCPU %u cannot go on: the VM stops", vcpu);
+	sel4_stop_vm(hyp, HYP_STOP_ERROR);
+	return false;
 }
 
 static bool vm_fault(struct hyp_vm *hyp, unsigned vcpu, microkit_msginfo *reply_msginfo)

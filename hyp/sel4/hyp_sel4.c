@@ -270,5 +270,9 @@ void hyp_vm_destroy(struct hyp_vm *hyp)
 			seL4_TCB_Suspend(BASE_VM_TCB_CAP + i);
 		hyp->state[i] = VCPU_OFF;
 	}
+	/* The distributor leaves the bus, so the VM can be created again (a restart). */
+	bus_unregister(&hyp->params.vm->mmio, hyp->params.map.gic_dist_base);
+	if (hyp->params.vm->irq_chip.ctx == &hyp->vgic)
+		hyp->params.vm->irq_chip = (struct vm_irq_chip){0};
 	hyp->in_use = false;
 }

@@ -20,6 +20,7 @@
 
 #include "arch/aarch64/image.h"
 #include "core/errors.h"
+#include "core/string.h"
 #include "core/vm.h"
 #include "host/sel4/block_queue.h"
 #include "host/sel4/board_uart.h"
@@ -58,8 +59,12 @@ struct sel4_vmm {
 	struct log_uart_output log_output;
 	struct blkq_client blk_queue;
 	struct hyp_vm *hyp;
-	bool running;	/* init succeeded and the guest has not stopped */
-	bool flush_due; /* console output waits without a newline */
+	struct sel4_guest_images images;
+	struct dtb_info dtb; /* what the packaged device tree says */
+	bool restart_on_reboot;
+	bool restart_due; /* the guest rebooted; restart once its fault is handled */
+	bool running;	  /* init succeeded and the guest has not stopped */
+	bool flush_due;	  /* console output waits without a newline */
 };
 
 /*
@@ -146,6 +151,21 @@ static const struct machine_host_ops sel4_host_ops = {.disk = disk_open};
 
 /* ---- the VM's life ---- */
 
+/* The packaged settings ("on_reboot=restart" restarts the VM on a guest reboot). */
+static bool restarts_on_reboot(const struct sel4_guest_blob *settings)
+{
+	static const char key[] = "on_reboot=restart";
+	size_t len = sizeof(key) - 1;
+
+	for (size_t i = 0; i + len <= settings->size; i++) {
+		if ((i == 0 || settings->data[i - 1] == '\n') &&
+		    memcmp(settings->data + i, key, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Told by the backend, during a fault, that the VM stopped or wants to. */
 static void on_stop(void *ctx)
 {
 	struct sel4_vmm *v = ctx;
@@ -155,15 +175,20 @@ static void on_stop(void *ctx)
 	v->flush_due = false;
 	v->running = false;
 	hyp_vm_stop_reason(v->hyp, &reason);
-	console_state(v, CONQ_STATE_STOPPED);
+	if (reason == HYP_STOP_RESET && v->restart_on_reboot) {
+		/* Done once the fault is handled: the backend is still in its call here. */
+		v->restart_due = true;
+		log_message(&v->vm.log, LOG_INFO, "guest rebooted: restarting it");
+		console_state(v, CONQ_STATE_REBOOTING);
+		return;
+	}
 	if (reason == HYP_STOP_POWEROFF)
 		log_message(&v->vm.log, LOG_INFO, "guest powered off");
 	else if (reason == HYP_STOP_RESET)
-		log_message(&v->vm.log, LOG_INFO,
-			    "guest asked for a reset; svmm on seL4 cannot restart it yet, so it "
-			    "stops");
+		log_message(&v->vm.log, LOG_INFO, "guest rebooted: the VM stops (on_reboot)");
 	else
 		log_message(&v->vm.log, LOG_ERROR, "the VM stopped");
+	console_state(v, CONQ_STATE_STOPPED);
 }
 
 /*
@@ -171,7 +196,7 @@ static void on_stop(void *ctx)
  * it from the same VM description by the same assembly, so the tree says how
  * many vCPUs and (virtio) disks there are; the SDF says how much RAM.
  */
-static int assemble(struct sel4_vmm *v, const struct dtb_info *dtb)
+static int assemble(struct sel4_vmm *v)
 {
 	struct machine_host host = {
 	    .ops = &sel4_host_ops,
@@ -179,9 +204,9 @@ static int assemble(struct sel4_vmm *v, const struct dtb_info *dtb)
 	    .uart = {.write = console_write, .output_pending = console_output_pending, .ctx = v},
 	};
 	struct machine_desc desc = {
-	    .cpus = dtb->cpus,
+	    .cpus = v->dtb.cpus,
 	    .memory = guest_ram_size,
-	    .disk_count = dtb->virtio_count,
+	    .disk_count = v->dtb.virtio_count,
 	};
 	struct machine *m = &v->machine;
 	int err = machine_assemble(m, &v->vm, &desc, &host, (void *)guest_ram_vaddr);
@@ -192,8 +217,8 @@ static int assemble(struct sel4_vmm *v, const struct dtb_info *dtb)
 		return err;
 	}
 	for (unsigned i = 0; i < m->mmio_count && i < DTB_INFO_MAX_VIRTIO; i++) {
-		if (dtb->virtio[i].base != m->mmio[i].base ||
-		    dtb->virtio[i].irq != m->mmio[i].irq_line) {
+		if (v->dtb.virtio[i].base != m->mmio[i].base ||
+		    v->dtb.virtio[i].irq != m->mmio[i].irq_line) {
 			log_message(&v->vm.log, LOG_ERROR,
 				    "the packaged device tree puts virtio device %u elsewhere "
 				    "(rebuild it with svmm sdf --dtb-out)",
@@ -204,30 +229,17 @@ static int assemble(struct sel4_vmm *v, const struct dtb_info *dtb)
 	return 0;
 }
 
-static int boot(struct sel4_vmm *v)
+/* Creates the VM, loads the packaged images into its RAM and starts vCPU 0. */
+static int start_guest(struct sel4_vmm *v)
 {
 	const struct log_sink *log = &v->vm.log;
-	struct sel4_guest_images images;
+	const struct sel4_guest_images *images = &v->images;
 	struct arm64_image image;
 	struct arm64_boot_plan plan;
-	struct dtb_info dtb;
 	struct hyp_vm_platform platform;
-	struct hyp_vm_params params;
-	const char *why = NULL;
-	char hyp_why[256];
-	int err;
-
-	sel4_guest_images(&images);
-	if (dtb_info_read(images.dtb.data, images.dtb.size, &dtb) < 0 || dtb.cpus == 0) {
-		log_message(log, LOG_ERROR, "the packaged device tree is not usable");
-		return -SVMM_EINVAL;
-	}
-	err = assemble(v, &dtb);
-	if (err < 0)
-		return err;
-	params = (struct hyp_vm_params){
+	struct hyp_vm_params params = {
 	    .vm = &v->vm,
-	    .cpus = dtb.cpus,
+	    .cpus = v->dtb.cpus,
 	    .map = v->machine.map,
 	    .ram_size = guest_ram_size,
 	    .ram = (void *)guest_ram_vaddr,
@@ -235,18 +247,21 @@ static int boot(struct sel4_vmm *v)
 	    .on_stop = on_stop,
 	    .on_stop_ctx = v,
 	};
-	err = hyp_vm_create(&v->hyp, &params, &platform, hyp_why, sizeof(hyp_why));
+	const char *why = NULL;
+	char hyp_why[256];
+	int err = hyp_vm_create(&v->hyp, &params, &platform, hyp_why, sizeof(hyp_why));
+
 	if (err < 0) {
-		log_message(log, LOG_ERROR, "cannot create the VM (%u vCPUs): %s", dtb.cpus,
+		log_message(log, LOG_ERROR, "cannot create the VM (%u vCPUs): %s", v->dtb.cpus,
 			    hyp_why[0] != '\0' ? hyp_why : svmm_strerror(err));
 		return err;
 	}
-	err = arm64_image_parse(images.kernel.data, images.kernel.size, &image, &why);
+	err = arm64_image_parse(images->kernel.data, images->kernel.size, &image, &why);
 	if (err < 0) {
 		log_message(log, LOG_ERROR, "packaged kernel: %s", why);
 		return err;
 	}
-	err = arm64_boot_plan(v->machine.map.ram_base, guest_ram_size, &image, images.initrd.size,
+	err = arm64_boot_plan(v->machine.map.ram_base, guest_ram_size, &image, images->initrd.size,
 			      &plan);
 	if (err < 0) {
 		log_message(log, LOG_ERROR, "the kernel and initrd do not fit in %llu MiB of RAM",
@@ -254,28 +269,64 @@ static int boot(struct sel4_vmm *v)
 		return err;
 	}
 	/* svmm sdf --dtb-out planned the same placement from the same inputs; check. */
-	if (dtb.initrd_start != (images.initrd.size ? plan.initrd_gpa : 0) ||
-	    dtb.initrd_end != (images.initrd.size ? plan.initrd_gpa + images.initrd.size : 0)) {
+	if (v->dtb.initrd_start != (images->initrd.size ? plan.initrd_gpa : 0) ||
+	    v->dtb.initrd_end !=
+		(images->initrd.size ? plan.initrd_gpa + images->initrd.size : 0)) {
 		log_message(log, LOG_ERROR,
 			    "the packaged device tree was made for another initrd or RAM size "
 			    "(rebuild it with svmm sdf --dtb-out)");
 		return -SVMM_EINVAL;
 	}
-	err = arm64_boot_load(&v->vm.mem, &plan, images.kernel.data, images.kernel.size,
-			      images.initrd.size ? images.initrd.data : NULL, images.dtb.data,
-			      images.dtb.size);
+	/* A fresh copy of each image, the device tree too, every boot. */
+	err = arm64_boot_load(&v->vm.mem, &plan, images->kernel.data, images->kernel.size,
+			      images->initrd.size ? images->initrd.data : NULL, images->dtb.data,
+			      images->dtb.size);
 	if (err < 0) {
 		log_message(log, LOG_ERROR, "cannot load the guest: %s", svmm_strerror(err));
 		return err;
 	}
 	log_message(log, LOG_INFO,
-		    "booting Linux: %u vCPUs, %llu MiB, kernel %llu KiB, initrd %llu KiB", dtb.cpus,
-		    (unsigned long long)(guest_ram_size >> 20),
-		    (unsigned long long)(images.kernel.size >> 10),
-		    (unsigned long long)(images.initrd.size >> 10));
+		    "booting Linux: %u vCPUs, %llu MiB, kernel %llu KiB, initrd %llu KiB",
+		    v->dtb.cpus, (unsigned long long)(guest_ram_size >> 20),
+		    (unsigned long long)(images->kernel.size >> 10),
+		    (unsigned long long)(images->initrd.size >> 10));
 	v->running = true;
 	console_state(v, CONQ_STATE_RUNNING);
 	return hyp_vm_start(v->hyp, plan.kernel_gpa, plan.dtb_gpa);
+}
+
+/*
+ * A guest reboot with on_reboot "restart": this VM only, from power-on: the
+ * vCPUs and the interrupt controller made anew, the devices reset, RAM
+ * cleared and the packaged images loaded again.
+ */
+static void restart(struct sel4_vmm *v)
+{
+	v->restart_due = false;
+	hyp_vm_destroy(v->hyp);
+	v->hyp = NULL;
+	machine_reset(&v->machine);
+	guest_mem_clear(&v->vm.mem, v->machine.map.ram_base, guest_ram_size);
+	if (start_guest(v) < 0) {
+		v->running = false;
+		log_message(&v->vm.log, LOG_ERROR, "the guest was not restarted");
+		console_state(v, CONQ_STATE_STOPPED);
+	}
+}
+
+static int boot(struct sel4_vmm *v)
+{
+	int err;
+
+	sel4_guest_images(&v->images);
+	v->restart_on_reboot = restarts_on_reboot(&v->images.settings);
+	if (dtb_info_read(v->images.dtb.data, v->images.dtb.size, &v->dtb) < 0 ||
+	    v->dtb.cpus == 0) {
+		log_message(&v->vm.log, LOG_ERROR, "the packaged device tree is not usable");
+		return -SVMM_EINVAL;
+	}
+	err = assemble(v);
+	return err < 0 ? err : start_guest(v);
 }
 
 /* ---- Microkit's entry points ---- */
@@ -311,6 +362,11 @@ seL4_Bool fault(microkit_child child, microkit_msginfo msginfo, microkit_msginfo
 	if (v->flush_due) {
 		v->flush_due = false;
 		machine_console_flush(&v->machine);
+	}
+	if (v->restart_due) {
+		/* The rebooting vCPU was suspended; the restart starts vCPU 0 afresh. */
+		restart(v);
+		return seL4_False;
 	}
 	return resume ? seL4_True : seL4_False;
 }

@@ -167,8 +167,10 @@ def test_build_dir():
     os.makedirs(out)
     sdf_of("two", "--out", os.path.join(out, "svmm.system"), "--build-dir", out)
     names = sorted(os.listdir(out))
-    check("build dir files", names == ["a.dtb", "b.dtb", "console_names", "svmm.system",
-                                       "system.mk"], names)
+    check("build dir files", names == ["a.dtb", "a.settings", "b.dtb", "b.settings",
+                                       "console_names", "svmm.system", "system.mk"], names)
+    with open(os.path.join(out, "a.settings")) as f:
+        check("settings", f.read() == "on_reboot=restart\n")
     with open(os.path.join(out, "system.mk")) as f:
         mk = f.read()
     check("make fragment", "SEL4_SYSTEM_VMS := a b\n" in mk and "SEL4_SYSTEM_MUX := yes" in mk

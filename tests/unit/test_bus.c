@@ -316,6 +316,31 @@ static void test_two_buses(void **state)
 	assert_int_equal(db.calls, 1);
 }
 
+static void test_unregister(void **state)
+{
+	struct bus bus;
+	struct fake_device d1 = {0}, d2 = {0}, d3 = {0};
+
+	(void)state;
+	memset(&bus, 0, sizeof(bus));
+	assert_int_equal(bus_register(&bus, 0x1000, 0x100, fake_handler, &d1, "one"), 0);
+	assert_int_equal(bus_register(&bus, 0x2000, 0x100, fake_handler, &d2, "two"), 0);
+	assert_int_equal(bus_register(&bus, 0x3000, 0x100, fake_handler, &d3, "three"), 0);
+	/* Only a range's exact base removes it. */
+	assert_int_equal(bus_unregister(&bus, 0x2004), -SVMM_ENOENT);
+	assert_int_equal(bus_unregister(&bus, 0x0800), -SVMM_ENOENT);
+	assert_int_equal(bus_unregister(&bus, 0x2000), 0);
+	assert_int_equal(bus.count, 2);
+	assert_int_equal(dispatch(&bus, 0x2000, 4), -SVMM_ENOENT);
+	assert_int_equal(dispatch(&bus, 0x3000, 4), 0);
+	assert_int_equal(d3.calls, 1);
+	assert_int_equal(bus_unregister(&bus, 0x2000), -SVMM_ENOENT);
+	/* The range is free again: a restarted VM registers its device anew. */
+	assert_int_equal(bus_register(&bus, 0x2000, 0x100, fake_handler, &d2, "two"), 0);
+	assert_int_equal(dispatch(&bus, 0x2000, 4), 0);
+	assert_int_equal(d2.calls, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +354,7 @@ int main(void)
 	    cmocka_unit_test(test_top_of_address_space),
 	    cmocka_unit_test(test_order_independent),
 	    cmocka_unit_test(test_two_buses),
+	    cmocka_unit_test(test_unregister),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
