@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # /init of the INNER guest (the Linux that svmm boots). Behaviour is chosen by
 # svmm.test=MODE on the kernel command line: marker (default), reboot, echo,
-# shell, and the device modes blk, blkro, blk2, net, rng, vsock, blkbench.
+# shell, heartbeat, spin, and the device modes blk, blkro, blk2, net, rng, vsock,
+# blkbench. svmm.beats=N: how many heartbeat lines (one a second; 0: forever).
 # Other parameters: svmm.modules=1 loads the virtio modules; svmm.net=dhcp or
 # ADDR/LEN configures eth0; svmm.url=URL, svmm.serve=1, svmm.sink=HOST:PORT,...,
 # svmm.sender=nc|lab_sock and svmm.mb=N are for the net and bench modes (see
@@ -19,7 +20,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 
 cmdline=$(cat /proc/cmdline)
-mode=marker mods=0 hvc=0 net='' url='' serve=0 sink='' sender=nc mb=64
+mode=marker mods=0 hvc=0 net='' url='' serve=0 sink='' sender=nc mb=64 beats=30
 for arg in $cmdline; do
 	case $arg in
 	svmm.test=*) mode=${arg#svmm.test=} ;;
@@ -30,6 +31,7 @@ for arg in $cmdline; do
 	svmm.sink=*) sink=${arg#svmm.sink=} ;;
 	svmm.mb=*) mb=${arg#svmm.mb=} ;;
 	svmm.sender=*) sender=${arg#svmm.sender=} ;;
+	svmm.beats=*) beats=${arg#svmm.beats=} ;;
 	console=hvc0) hvc=1 ;;
 	esac
 done
@@ -103,6 +105,27 @@ reboot)
 	# Memory doesn't survive a reset, so every boot reboots; the VMM decides
 	# whether that restarts the guest (marker printed again) or exits.
 	reboot -f
+	;;
+heartbeat)
+	# A line a second, with the guest's uptime: another VM's isolation tests
+	# count these while something happens next door.
+	i=0
+	while [ "$beats" = 0 ] || [ $i -lt "$beats" ]; do
+		i=$((i + 1))
+		read -r up _ </proc/uptime
+		echo "SVMM-GUEST-BEAT=$i up=$up"
+		sleep 1
+	done
+	;;
+spin)
+	# Every CPU busy for good: the noisy neighbour of the time-isolation test.
+	echo "SVMM-GUEST-SPINNING cpus=$(grep -c ^processor /proc/cpuinfo)"
+	i=1
+	while [ $i -lt "$(grep -c ^processor /proc/cpuinfo)" ]; do
+		(while :; do :; done) &
+		i=$((i + 1))
+	done
+	while :; do :; done
 	;;
 echo)
 	echo SVMM-GUEST-READY

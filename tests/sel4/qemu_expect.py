@@ -2,10 +2,15 @@
 # SPDX-License-Identifier: Apache-2.0
 """Boots one Microkit loader image in QEMU and watches its console.
 
-usage: qemu_expect.py LOADER.IMG LOG TIMEOUT [--send TRIGGER TEXT] EXPECT...
+usage: qemu_expect.py LOADER.IMG LOG TIMEOUT [--smp N] [--until TEXT]
+                      [--send TRIGGER TEXT] [--then TEXT] [--absent TEXT]... EXPECT...
 
-Passes when every EXPECT string appears (in any order) and then svmm's
-power-off line; QEMU is stopped then, since nothing on seL4 can end it.
+Passes when every EXPECT string appears (in any order; "TEXT*N": at least N
+times), then the --then TEXT appears anew after that moment (which ends the run), or else
+the --until line (default svmm's power-off line); QEMU is stopped then, since
+nothing on seL4 can end it. No --absent TEXT may appear. --send types TEXT
+(Python escapes allowed, e.g. \\x01 for Ctrl-A) and a carriage return once
+TRIGGER has appeared. --smp N gives QEMU N cores (the smp- configs want 4).
 Prints one line with how long QEMU took to print each EXPECT. Fails with
 "hang" when the time runs out first, so a hang is told apart from a guest
 that powered off without the expected output ("missing").
@@ -16,20 +21,37 @@ import subprocess
 import sys
 import time
 
-POWEROFF = b"svmm: guest powered off"
+
+def parse(args):
+    opts = {"smp": "1", "until": "svmm: guest powered off", "send": None, "then": None,
+            "absent": []}
+    expects = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in ("--smp", "--until", "--then"):
+            opts[a[2:]] = args[i + 1]
+            i += 2
+        elif a == "--absent":
+            opts["absent"].append(args[i + 1].encode())
+            i += 2
+        elif a == "--send":
+            opts["send"] = (args[i + 1].encode(),
+                            args[i + 2].encode().decode("unicode_escape").encode("latin-1"))
+            i += 3
+        else:
+            text, _, count = a.rpartition("*") if "*" in a else (a, "", "1")
+            expects.append((a, text.encode(), int(count)))
+            i += 1
+    return opts, expects
 
 
 def main():
-    args = sys.argv[1:]
-    image, log_path, timeout = args[0], args[1], float(args[2])
-    rest = args[3:]
-    send = None
-    if rest[:1] == ["--send"]:
-        send = (rest[1].encode(), rest[2].encode())
-        rest = rest[3:]
-    expects = [e.encode() for e in rest]
+    image, log_path, timeout = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    opts, expects = parse(sys.argv[4:])
+    until = opts["until"].encode()
     cmd = ["qemu-system-aarch64", "-machine", "virt,virtualization=on,secure=off",
-           "-cpu", "cortex-a53", "-m", "2G", "-nographic",
+           "-cpu", "cortex-a53", "-smp", opts["smp"], "-m", "2G", "-nographic",
            "-device", "loader,file=%s,addr=0x70000000,cpu-num=0" % image]
     start = time.monotonic()
     qemu = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -37,6 +59,8 @@ def main():
     out = b""
     seen = {}
     sent = False
+    then_from = None  # where the --then text must appear anew
+    then_seen = opts["then"] is None
     result = "hang"
     try:
         while time.monotonic() - start < timeout:
@@ -48,20 +72,26 @@ def main():
                     break
                 out += chunk
             now = time.monotonic() - start
-            for e in expects:
-                if e not in seen and e in out:
-                    seen[e] = now
-            if send and not sent and send[0] in out:
+            for name, text, count in expects:
+                if name not in seen and out.count(text) >= count:
+                    seen[name] = now
+            if len(seen) == len(expects) and then_from is None:
+                then_from = len(out)
+            if not then_seen and then_from is not None and \
+                    opts["then"].encode() in out[then_from:]:
+                then_seen = True
+            if opts["send"] and not sent and opts["send"][0] in out:
                 # The guest's shell reads a line: type it like a person would.
-                for byte in send[1] + b"\r":
+                for byte in opts["send"][1] + b"\r":
                     qemu.stdin.write(bytes([byte]))
                     qemu.stdin.flush()
                     time.sleep(0.05)
                 sent = True
-            if POWEROFF in out:
+            # With --then, its new line ends the run; otherwise the --until line.
+            if then_seen if opts["then"] else until in out:
                 # Give the last lines a moment, then judge.
                 time.sleep(0.5)
-                result = "ok" if len(seen) == len(expects) else "missing"
+                result = "ok" if len(seen) == len(expects) and then_seen else "missing"
                 break
     finally:
         qemu.kill()
@@ -74,10 +104,15 @@ def main():
             out += chunk
         with open(log_path, "wb") as log:
             log.write(out)
-    times = " ".join("%s@%.2fs" % (e.decode(), seen[e]) for e in expects if e in seen)
-    missing = [e.decode() for e in expects if e not in seen]
+    present = [a.decode() for a in opts["absent"] if a in out]
+    if result == "ok" and present:
+        result = "unexpected %s" % present
+    times = " ".join("%s@%.2fs" % (name, seen[name]) for name, _, _ in expects if name in seen)
+    missing = [name for name, _, _ in expects if name not in seen]
+    if opts["then"] and not then_seen:
+        missing.append("then " + opts["then"])
     if result == "ok":
-        print("%s (%s; powered off at %.1fs)" % ("ok", times, time.monotonic() - start))
+        print("%s (%s; %s at %.1fs)" % ("ok", times, opts["until"], time.monotonic() - start))
         return 0
     print("FAIL: %s after %.0fs; saw %s; missing %s (log: %s)" %
           (result, time.monotonic() - start, times or "nothing", missing, log_path))

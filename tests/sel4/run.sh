@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# make check-sel4: builds svmm as a Microkit protection domain with a Linux
-# guest and boots it on seL4 in QEMU (TCG), checking that the guest's init
-# runs, console input reaches it, a 2-vCPU guest sees 2 CPUs, a disk served by
-# the blk_server protection domain reads back the pattern packaged into it and
-# takes a write, and a guest power-off stops the VM. Without an SDK it says SKIP
-# and succeeds.
+# make check-sel4: builds svmm as Microkit 2.3.0 protection domains with Linux
+# guests and boots them on seL4 in QEMU (TCG). One VM on MICROKIT_CONFIG
+# (default debug): the guest's init runs, console input reaches it, a 2-vCPU
+# guest sees 2 CPUs, a disk served by the blk_server protection domain reads
+# back the pattern packaged into it and takes a write, and a guest power-off
+# stops the VM. Systems of two VMs on smp-debug (QEMU -smp 4): both reach init,
+# the 2-vCPU VM on its own two cores sees 2 CPUs; one VM reboots and comes back
+# while the other's heartbeat goes on; a VM spinning on every vCPU in hybrid
+# scheduling, bounded by its budget, does not starve the lower-priority VM on
+# its core; console input reaches the VM selected with Ctrl-A 2 only.
+# Without an SDK it says SKIP and succeeds.
 # usage: tests/sel4/run.sh [MICROKIT_SDK]        (SEL4_TIMEOUT: seconds per boot, 120)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 sdk=${1:-${MICROKIT_SDK:-}}
 if [ -z "$sdk" ]; then
-	echo "check-sel4: SKIP (set MICROKIT_SDK=/path/to/microkit-sdk-2.0.1 to build and boot svmm on seL4)"
+	echo "check-sel4: SKIP (set MICROKIT_SDK=/path/to/microkit-sdk-2.3.0 to build and boot svmm on seL4)"
 	exit 0
 fi
 timeout=${SEL4_TIMEOUT:-120}
@@ -45,8 +50,27 @@ build() {
 boot() {
 	local name=$1
 	shift
-	printf 'check-sel4: %-8s ' "$name"
-	python3 tests/sel4/qemu_expect.py "$out/$name/loader.img" "$out/$name.console.log" "$timeout" "$@" || status=1
+	printf 'check-sel4: %-9s ' "$name"
+	python3 tests/sel4/qemu_expect.py "$out/$name/loader.img" "$out/$name.console.log" "$timeout" \
+		$smp "$@" || status=1
+}
+# One VM on an smp- config still boots a 4-core kernel.
+smp=
+[[ $config == smp-* ]] && smp="--smp 4"
+# build_system NAME SYSTEM.json: a system's loader image in $out/NAME, on smp-debug.
+build_system() {
+	if ! make --no-print-directory sel4 MICROKIT_SDK="$sdk" MICROKIT_CONFIG=smp-debug \
+		SYSTEM="$2" SEL4_OUT="$out/$1" >"$out/$1.build.log" 2>&1; then
+		echo "check-sel4: $1: build failed (see $out/$1.build.log)"
+		tail -n 5 "$out/$1.build.log" | sed 's/^/  /'
+		status=1
+		return 1
+	fi
+}
+# vm NAME CPUS CORES TEST [EXTRA JSON]: one VM of a system description.
+vm() {
+	printf '{"name": "%s", "kernel": "%s", "initrd": "%s", "cpus": %s, "memory": "256M", "cores": [%s], "cmdline": "console=ttyAMA0 quiet svmm.test=%s"%s}' \
+		"$1" "$(realpath "$kernel")" "$(realpath "$initrd")" "$2" "$3" "$4" "${5:+, $5}"
 }
 
 base="console=ttyAMA0 quiet"
@@ -74,6 +98,39 @@ if build blk "$out/blk.json" "$base svmm.test=blk svmm.modules=1" "$disk" &&
 	grep -q "I/O error" "$out/blk.console.log"; then
 	echo "check-sel4: blk: the guest saw an I/O error (see $out/blk.console.log)"
 	status=1
+fi
+
+# Systems of two VMs on the SMP kernel, their consoles multiplexed on the UART.
+if [ ! -d "$sdk/board/qemu_virt_aarch64/smp-debug" ]; then
+	echo "check-sel4: systems: SKIP (the SDK has no smp-debug config for qemu_virt_aarch64)"
+else
+	off="console: every VM is off"
+	printf '{"name": "two", "scheduling": "direct", "vms": [%s, %s]}\n' \
+		"$(vm a 2 1,2 marker)" "$(vm b 1 3 marker)" >"$out/two.json"
+	build_system two "$out/two.json" &&
+		boot two --smp 4 --until "$off" "[a] SVMM-GUEST-INIT-OK" "[b] SVMM-GUEST-INIT-OK" \
+			"[a] SVMM-GUEST-CPUS=2" "[b] SVMM-GUEST-CPUS=1"
+	# a reboots at every boot (on_reboot restart); b's heartbeat must go on after a is back.
+	printf '{"name": "reboot", "scheduling": "direct", "vms": [%s, %s]}\n' \
+		"$(vm a 1 1 reboot '"on_reboot": "restart"')" \
+		"$(vm b 1 2 "heartbeat svmm.beats=0")" >"$out/reboot.json"
+	build_system reboot "$out/reboot.json" &&
+		boot reboot --smp 4 --then "[b] SVMM-GUEST-BEAT=" "[a] SVMM-GUEST-INIT-OK*2" \
+			"[b] SVMM-GUEST-BEAT=3"
+	# a spins on core 1 at a higher priority, limited to 2 ms in 10 ms; b shares the core.
+	printf '{"name": "budget", "scheduling": "hybrid", "vms": [%s, %s]}\n' \
+		"$(vm a 1 1 spin '"priority": 150, "budget_us": 2000, "period_us": 10000')" \
+		"$(vm b 1 1 "heartbeat svmm.beats=10" '"priority": 100')" >"$out/budget.json"
+	build_system budget "$out/budget.json" &&
+		boot budget --smp 4 --until "[b] svmm: guest powered off" "[a] SVMM-GUEST-SPINNING" \
+			"[b] SVMM-GUEST-BEAT=10"
+	# Input goes to VM 1 (a) until Ctrl-A 2 selects b.
+	printf '{"name": "select", "scheduling": "direct", "vms": [%s, %s]}\n' \
+		"$(vm a 1 1 echo)" "$(vm b 1 2 echo)" >"$out/select.json"
+	build_system select "$out/select.json" &&
+		boot select --smp 4 --until "[b] svmm: guest powered off" \
+			--send "[b] SVMM-GUEST-READY" '\x012hello-b' --absent "[a] SVMM-GUEST-GOT" \
+			"[a] SVMM-GUEST-READY" "[b] SVMM-GUEST-GOT=hello-b"
 fi
 if [ -f "$out/marker/svmm.elf" ]; then
 	echo "check-sel4: sizes: loader.img $(stat -c %s "$out/marker/loader.img") B;" \
