@@ -38,7 +38,9 @@ struct hyp_vm_params {
 	void *ram; /* host mapping of guest RAM */
 	/* aarch64 guest-physical addresses of the interrupt controller. */
 	uint64_t gic_dist_base, gic_cpu_base, gic_redist_base;
-	unsigned irq_lines;	    /* how many device interrupt lines the guest needs */
+	unsigned irq_lines; /* how many device interrupt lines the guest needs */
+	/* The physical core of each vCPU (`cpus` entries), or NULL: the host places them. */
+	const unsigned *vcpu_cores;
 	hyp_stop_notify_fn on_stop; /* the VM stopped or wants to stop */
 	void *on_stop_ctx;
 };
@@ -48,6 +50,12 @@ struct hyp_vm_platform {
 	unsigned gic_version;	 /* aarch64: 2 or 3 */
 	const char *psci_method; /* "hvc" or "smc" */
 };
+
+/*
+ * Whether this host can run guests at all (its ISA), before anything is set
+ * up: 0, or a negative error with a one-line reason in `why`.
+ */
+int hyp_check_host(char *why, unsigned why_len);
 
 /*
  * Creates the VM with its vCPUs, memory and interrupt controller, ready to
