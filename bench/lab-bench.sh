@@ -14,6 +14,9 @@
 #                             timed by the sink (accept to end of stream), 3 runs each
 #   net_{tap,user}_lab_sock_tx_mbps  the same with lab_sock tcp-send (64 KiB writes)
 #                             instead of busybox nc (1 KiB per read and write)
+#   system_boot_to_both_init_ms  `svmm run --config` of a two-VM system description
+#                             (1 vCPU each, pinned to cores 0 and 1): supervisor start
+#                             -> both VMs' SVMM-GUEST-INIT-OK lines ("[a] ...", "[b] ...")
 # Prints "bench: ..." lines (per run, then median/min/max) and LAB-RESULT lines.
 
 SVMM=${SVMM:-/svmm}
@@ -99,6 +102,52 @@ bench_run() {
 		"svmm_rss_kb_excluding_guest_ram=$other_kb" \
 		"svmm_rss_kb_excluding_guest_ram_and_images=$own_kb" \
 		"guest_ram_rss_kb=$guest_kb vmrss_kb=$vmrss_kb"
+}
+
+# bench_system N: one boot of a two-VM system; appends to
+# $BENCH_TMP/system_boot_to_both_init_ms; 1 on failure.
+bench_system() {
+	local n=$1 outp=$BENCH_TMP/out.fifo inp=$BENCH_TMP/in.fifo t0 ta='' tb='' pid line rc vm ready=0
+	{
+		printf '{"name": "bench", "scheduling": "direct", "vms": ['
+		for vm in a b; do
+			[ $vm = a ] || printf ', '
+			printf '{"name": "%s", "kernel": "%s/Image", "initrd": "%s/rootfs.cpio.gz", ' \
+				$vm "$GUEST" "$GUEST"
+			printf '"cmdline": "console=ttyAMA0 quiet svmm.test=echo", "cpus": 1, '
+			printf '"memory": "%sM", "cores": [%s]}' $BENCH_MEMORY_MB "$([ $vm = a ] && echo 0 || echo 1)"
+		done
+		printf ']}\n'
+	} >"$BENCH_TMP/system.json"
+	rm -f "$outp" "$inp"
+	mkfifo "$outp" "$inp"
+	now
+	t0=$now_ns
+	timeout -s KILL 180 "$SVMM" run --config "$BENCH_TMP/system.json" \
+		<>"$inp" >"$outp" 2>"$BENCH_TMP/err" &
+	pid=$!
+	while IFS= read -r line; do
+		case $line in
+		"[a] "*SVMM-GUEST-INIT-OK*) now; ta=$now_ns ;;
+		"[b] "*SVMM-GUEST-INIT-OK*) now; tb=$now_ns ;;
+		*SVMM-GUEST-READY*)
+			ready=$((ready + 1))
+			# Both waiting for input: Ctrl-A 1 and Ctrl-A 2, a line each; they power off.
+			[ $ready = 2 ] && printf '\001%s\n\001%s\n' 1bench-done 2bench-done >"$inp"
+			;;
+		esac
+	done <"$outp"
+	wait $pid
+	rc=$?
+	if [ -z "$ta" ] || [ -z "$tb" ] || [ $rc != 0 ]; then
+		echo "bench: system run $n FAILED: status $rc, init markers a ${ta:+seen}${ta:-missing}," \
+			"b ${tb:+seen}${tb:-missing}"
+		sed 's/^/  | /' "$BENCH_TMP/err"
+		return 1
+	fi
+	[ "$ta" -gt "$tb" ] || ta=$tb
+	echo $(((ta - t0 + 500000) / 1000000)) >>"$BENCH_TMP/system_boot_to_both_init_ms"
+	echo "bench: system run $n system_boot_to_both_init_ms=$(tail -n 1 "$BENCH_TMP/system_boot_to_both_init_ms")"
 }
 
 # summary METRIC: "bench: METRIC median=N min=N max=N runs=N" over $BENCH_TMP/METRIC;
@@ -190,14 +239,29 @@ bench_net() {
 }
 
 run_bench() {
-	local runs=7 arg i=1 failed=0 m
+	local runs=7 only='' arg i=1 failed=0 m
 	for arg in $(cat /proc/cmdline); do
-		case $arg in bench.runs=*) runs=${arg#bench.runs=} ;; esac
+		case $arg in
+		bench.runs=*) runs=${arg#bench.runs=} ;;
+		bench.only=*) only=${arg#bench.only=} ;;
+		esac
 	done
 	rm -rf "$BENCH_TMP"
 	mkdir -p "$BENCH_TMP"
-	echo "bench: $($SVMM --version | head -n 1); lab kernel $(uname -r); guest 1 vCPU," \
+	echo "bench: $($SVMM --version | head -n 1); lab kernel $(uname -r), $(nproc) CPUs; guest 1 vCPU," \
 		"${BENCH_MEMORY_MB}M, quiet, svmm.test=echo; $runs runs; clock /proc/timer_list (ns)"
+	while [ $i -le "$runs" ]; do
+		bench_system $i || failed=$((failed + 1))
+		i=$((i + 1))
+	done
+	summary system_boot_to_both_init_ms
+	if [ "$only" = system ]; then
+		[ $failed = 0 ] && echo "LAB-RESULT bench PASS" ||
+			echo "LAB-RESULT bench FAIL $failed boots or measurements failed"
+		echo LAB-SCENARIOS-DONE
+		return
+	fi
+	i=1
 	while [ $i -le "$runs" ]; do
 		bench_run $i || failed=$((failed + 1))
 		i=$((i + 1))

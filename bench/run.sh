@@ -5,7 +5,8 @@
 # Its "bench:" lines go to build/bench/results.txt. See bench/README.md.
 #
 # Usage: bench/run.sh [--svmm PATH]     (default build/aarch64/svmm)
-# Env: BENCH_RUNS (guest boots, default 7), SVMM_LAB_BUILD (default build/bench/lab)
+# Env: BENCH_RUNS (guest boots, default 7), SVMM_LAB_BUILD (default build/bench/lab),
+#      BENCH_ONLY=system (only the two-VM system boot)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)

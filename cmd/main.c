@@ -12,10 +12,12 @@
 #include "cmd/guest_images.h"
 #include "cmd/run.h"
 #include "cmd/sdf_system.h"
+#include "cmd/system.h"
 #include "config/sdf.h"
 #include "config/system.h"
 #include "config/vm_config.h"
 #include "core/errors.h"
+#include "hyp/hyp.h"
 #include "machine/describe_host.h"
 #include "machine/machine.h"
 
@@ -23,6 +25,7 @@ static void print_help(void)
 {
 	printf("svmm %s: a virtual machine monitor for seL4 and Linux/KVM\n\n"
 	       "usage: svmm run [options]          boot a VM and serve it until it stops\n"
+	       "       svmm run --config SYS.json  run every VM of a system description (\"vms\")\n"
 	       "       svmm validate VM.json [options]  check a VM description without running "
 	       "it\n"
 	       "       svmm sdf VM.json [--out FILE] [options]  write the VM's Microkit system\n"
@@ -226,8 +229,31 @@ static int validate_system(const struct system_config *sys)
 	return SVMM_EXIT_POWEROFF;
 }
 
+/*
+ * Before any VM of a system starts, everything `svmm validate` checks: bad
+ * input stops the whole system with one line, not one VM halfway.
+ */
+static int check_system(const struct system_config *sys)
+{
+	struct system_limits limits = host_limits();
+	struct config_error err = {{0}};
+
+	if (system_config_validate(sys, &limits, &err) < 0) {
+		fprintf(stderr, "svmm: %s\n", err.message);
+		return SVMM_EXIT_USAGE;
+	}
+	for (unsigned i = 0; i < sys->vm_count; i++) {
+		int status = describe_guest(&sys->vms[i], 3, "hvc", NULL);
+
+		if (status != SVMM_EXIT_POWEROFF)
+			return status;
+	}
+	return SVMM_EXIT_POWEROFF;
+}
+
 /* A system description given to run, validate or sdf. */
-static int run_system_subcommand(const char *command, const char *path, const char *out_path,
+static int run_system_subcommand(const char *command, const char *path,
+				 const struct cli_settings *settings, const char *out_path,
 				 const char *build_dir)
 {
 	struct system_config *sys = malloc(sizeof(*sys));
@@ -246,6 +272,15 @@ static int run_system_subcommand(const char *command, const char *path, const ch
 		status = validate_system(sys);
 	} else if (strcmp(command, "sdf") == 0) {
 		status = sdf_system_command(sys, out_path, build_dir, write_sel4_dtb);
+	} else if (strcmp(command, "run") == 0) {
+		status = check_system(sys);
+		if (status == SVMM_EXIT_POWEROFF &&
+		    hyp_check_host(err.message, sizeof(err.message)) < 0) {
+			fprintf(stderr, "svmm: %s\n", err.message);
+			status = SVMM_EXIT_USAGE;
+		}
+		if (status == SVMM_EXIT_POWEROFF)
+			status = run_system(sys, settings);
 	} else {
 		fprintf(stderr, "svmm: %s: svmm %s of a system description is not supported yet\n",
 			path, command);
@@ -314,7 +349,8 @@ static int run_subcommand(int argc, char **argv)
 	}
 	if (settings.system_path != NULL) {
 		vm_config_free(&cfg);
-		return run_system_subcommand(argv[0], settings.system_path, out_path, build_dir);
+		return run_system_subcommand(argv[0], settings.system_path, &settings, out_path,
+					     build_dir);
 	}
 	limits = is_sdf ? SYSTEM_LIMITS_QEMU_VIRT_AARCH64 : host_limits();
 	if (vm_config_validate(&cfg, &err) < 0 || system_config_check_vm(&cfg, &limits, &err) < 0) {

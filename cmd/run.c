@@ -26,6 +26,7 @@
 #include "host/linux/console.h"
 #include "host/linux/event_loop.h"
 #include "host/linux/log_stderr.h"
+#include "host/linux/sched.h"
 #include "hyp/hyp.h"
 
 /* Output a guest leaves without a newline (a shell prompt) appears within this;
@@ -44,7 +45,8 @@ struct vmm {
 	struct event_loop loop;
 	struct event_source stopped_source, signal_source, flush_source;
 	struct hyp_vm *hyp;
-	int stop_signal; /* signal that asked us to stop, or 0 */
+	struct host_cgroup cgroup; /* budget_us/period_us, when the host offers cgroup v2 */
+	int stop_signal;	   /* signal that asked us to stop, or 0 */
 	bool quit_requested;
 	uint8_t dtb[ARM64_DTB_MAX_SIZE];
 };
@@ -221,6 +223,7 @@ static int vmm_boot(struct vmm *vmm, char *why)
 	    .ram_size = vmm->cfg->memory,
 	    .ram = vmm->ram,
 	    .irq_lines = 64,
+	    .vcpu_cores = vmm->cfg->core_count > 0 ? vmm->cfg->cores : NULL,
 	    .on_stop = vmm_on_hyp_stop,
 	    .on_stop_ctx = vmm,
 	};
@@ -304,6 +307,27 @@ static int vmm_serve(struct vmm *vmm, char *why)
 	}
 }
 
+/*
+ * The description's priority and budget, before any thread exists so that
+ * every thread inherits them. A host that cannot apply one says so in one
+ * line and the VM runs anyway: the limits are the host's to give.
+ */
+static void vmm_apply_scheduling(struct vmm *vmm, const struct cli_settings *settings)
+{
+	const struct vm_config *cfg = vmm->cfg;
+	char why[WHY_LEN];
+
+	if (host_apply_priority(cfg->priority, why, sizeof(why)) < 0 &&
+	    settings->log_level >= LOG_WARN)
+		fprintf(stderr, "svmm: warning: %s\n", why);
+	if (cfg->budget_us == 0 || cfg->budget_us >= cfg->period_us)
+		return;
+	if (host_cgroup_limit(&vmm->cgroup, cfg->name, cfg->cpus, cfg->budget_us, cfg->period_us,
+			      why, sizeof(why)) < 0 &&
+	    settings->log_level >= LOG_WARN)
+		fprintf(stderr, "svmm: warning: budget_us/period_us not applied: %s\n", why);
+}
+
 static void vmm_teardown(struct vmm *vmm)
 {
 	devices_detach_hyp(&vmm->devices);
@@ -323,6 +347,7 @@ static void vmm_teardown(struct vmm *vmm)
 		munmap(vmm->ram, vmm->cfg->memory);
 	guest_images_release(&vmm->images);
 	pthread_mutex_destroy(&vmm->device_lock);
+	host_cgroup_leave(&vmm->cgroup);
 }
 
 int run_vm(const struct vm_config *cfg, const struct cli_settings *settings)
@@ -339,6 +364,7 @@ int run_vm(const struct vm_config *cfg, const struct cli_settings *settings)
 	vmm->signal_source.fd = vmm->stopped_source.fd = vmm->flush_source.fd = -1;
 	vmm->loop.epoll_fd = -1;
 	pthread_mutex_init(&vmm->device_lock, NULL);
+	vmm_apply_scheduling(vmm, settings);
 	if (guest_images_load(&vmm->images, cfg, why, sizeof(why)) < 0)
 		status = SVMM_EXIT_USAGE;
 	else if (vmm_setup_events(vmm, why) < 0)

@@ -45,8 +45,10 @@ struct hyp_vm_params {
 	/* The guest's physical memory map: RAM, the interrupt controller's frames. */
 	struct arm64_guest_map map;
 	uint64_t ram_size;
-	void *ram;		    /* host mapping of guest RAM, at map.ram_base in the guest */
-	unsigned irq_lines;	    /* how many device interrupt lines the guest needs */
+	void *ram;	    /* host mapping of guest RAM, at map.ram_base in the guest */
+	unsigned irq_lines; /* how many device interrupt lines the guest needs */
+	/* The physical core of each vCPU (`cpus` entries), or NULL: the host places them. */
+	const unsigned *vcpu_cores;
 	hyp_stop_notify_fn on_stop; /* the VM stopped or wants to stop */
 	void *on_stop_ctx;
 };
@@ -56,6 +58,12 @@ struct hyp_vm_platform {
 	unsigned gic_version;	 /* aarch64: 2 or 3 */
 	const char *psci_method; /* "hvc" or "smc" */
 };
+
+/*
+ * Whether this host can run guests at all (its ISA), before anything is set
+ * up: 0, or a negative error with a one-line reason in `why`.
+ */
+int hyp_check_host(char *why, unsigned why_len);
 
 /*
  * Creates the VM with its vCPUs, memory and interrupt controller, ready to

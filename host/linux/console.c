@@ -196,7 +196,7 @@ static void console_on_input(struct event_source *source, uint32_t events)
 		console_client_gone(console);
 		return;
 	}
-	if (console->raw_mode) {
+	if (console->raw_mode && !console->pass_escapes) {
 		if (!console_filter_escape(console, buffer, (size_t)got)) {
 			console->on_quit(console->ctx);
 			return;

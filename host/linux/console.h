@@ -29,6 +29,8 @@ struct console {
 	int listen_fd;
 	char *socket_path;
 	bool raw_mode;
+	/* Ctrl-A sequences reach `deliver` untouched: a caller with its own escapes. */
+	bool pass_escapes;
 	struct termios saved_termios;
 	bool escape_pending;
 	bool input_closed;

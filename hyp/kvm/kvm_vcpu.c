@@ -8,7 +8,10 @@
  * returns at once, and sends SIGUSR1, so one already inside returns EINTR.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -104,6 +107,23 @@ static bool kvm_handle_exit(struct kvm_vcpu *vcpu)
 	return false;
 }
 
+/* The description's `cores`: this thread runs only on its vCPU's core. */
+static void kvm_vcpu_pin(struct kvm_vcpu *vcpu)
+{
+	const unsigned *cores = vcpu->hyp->params.vcpu_cores;
+	cpu_set_t set;
+
+	if (cores == NULL)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cores[vcpu->index], &set);
+	/* 0: the calling thread. Validation checked the core exists; it may be offline. */
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		log_message(&vcpu->hyp->params.vm->log, LOG_WARN,
+			    "vCPU %u: cannot pin to core %u: %s; it runs unpinned", vcpu->index,
+			    cores[vcpu->index], strerror(errno));
+}
+
 static void *kvm_vcpu_thread(void *arg)
 {
 	struct kvm_vcpu *vcpu = arg;
@@ -113,6 +133,7 @@ static void *kvm_vcpu_thread(void *arg)
 	sigemptyset(&kick);
 	sigaddset(&kick, KVM_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	kvm_vcpu_pin(vcpu);
 
 	while (!atomic_load(&hyp->stopping)) {
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
@@ -133,6 +154,7 @@ int kvm_vcpu_start(struct kvm_vcpu *vcpu)
 {
 	struct sigaction action = {.sa_handler = kvm_kick_handler};
 	sigset_t kick, previous;
+	char name[16];
 	int err;
 
 	/* No SA_RESTART: KVM_RUN must return EINTR when kicked. */
@@ -148,6 +170,9 @@ int kvm_vcpu_start(struct kvm_vcpu *vcpu)
 	if (err != 0)
 		return -err;
 	vcpu->thread_started = true;
+	/* "vcpu0", "vcpu1": what ps, top and /proc/PID/task/TID/comm show. */
+	snprintf(name, sizeof(name), "vcpu%u", vcpu->index);
+	pthread_setname_np(vcpu->thread, name);
 	return 0;
 }
 

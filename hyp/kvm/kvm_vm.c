@@ -110,6 +110,11 @@ static int kvm_create_vcpus(struct hyp_vm *hyp, char *why, unsigned why_len)
 	return 0;
 }
 
+int hyp_check_host(char *why, unsigned why_len)
+{
+	return kvm_arch_check_host(why, why_len);
+}
+
 int hyp_vm_create(struct hyp_vm **out, const struct hyp_vm_params *params,
 		  struct hyp_vm_platform *platform, char *why, unsigned why_len)
 {

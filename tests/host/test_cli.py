@@ -121,6 +121,52 @@ def test_validate_writes_device_tree():
     check("dtb console", fdtget(dtb, "/chosen", "stdout-path") == "/pl011@9000000")
 
 
+def test_system_description():
+    """A system description: validate it whole, one-line errors naming the VM, no flags."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    work = os.path.join(WORK, "system")
+    os.makedirs(work)
+    fake_image(os.path.join(work, "Image"))
+    with open(os.path.join(work, "rootfs.cpio.gz"), "wb") as f:
+        f.write(bytes(512))
+    example = os.path.join(work, "two-vms.json")
+    with open(os.path.join(here, "..", "..", "examples", "two-vms.json")) as f:
+        system = json.load(f)
+    with open(example, "w") as f:
+        json.dump(system, f)
+    r = svmm("validate", example)
+    if (os.cpu_count() or 1) >= 2:
+        check("example system validates", r.returncode == 0 and
+              "system two-vms: ok (2 VMs, hybrid scheduling)" in r.stdout and
+              r.stdout.startswith("a: ok (2 vCPUs, 256 MiB"), repr((r.stdout, r.stderr)))
+    else:
+        one_error_line("example needs 2 cores", r, 'vm "a": field "cores": core 1 does not exist')
+    cores = os.cpu_count() or 1
+    r = svmm("validate", "--kernel", KERNEL, "--cores", str(cores))
+    one_error_line("core the host lacks", r, f"core {cores} does not exist on this host")
+    system["scheduling"] = "direct"
+    system["vms"][1]["cores"] = [0]
+    with open(example, "w") as f:
+        json.dump(system, f)
+    one_error_line("direct core conflict", svmm("validate", example),
+                   'two-vms.json: vm "b": field "cores": core 0 is already vm "a"\'s')
+    one_error_line("flags with a system", svmm("run", "--config", example, "--memory", "1G"),
+                   "--memory: cannot be combined with a system description")
+    system["vms"][1]["name"] = "a"
+    with open(example, "w") as f:
+        json.dump(system, f)
+    one_error_line("duplicate VM names", svmm("validate", example),
+                   'two VMs are named "a" (vms[0] and vms[1])')
+    if platform.machine() != "aarch64":
+        system["vms"][1] = dict(system["vms"][1], name="b", cores=[1])
+        system["scheduling"] = "hybrid"
+        with open(example, "w") as f:
+            json.dump(system, f)
+        r = svmm("run", "--config", example)
+        if cores >= 2:
+            one_error_line("system on an unsupported host", r, platform.machine(), "make demo")
+
+
 def test_sdf():
     """`svmm sdf` writes a well-formed Microkit system description for the VM."""
     vm = os.path.join(WORK, "sdf.json")
@@ -213,7 +259,8 @@ def test_terminal_restored_after_failure():
 
 
 for test in [test_version_and_help, test_bad_inputs, test_validate_writes_device_tree, test_sdf,
-             test_refusal_on_unsupported_host, test_terminal_restored_after_failure]:
+             test_refusal_on_unsupported_host, test_terminal_restored_after_failure,
+             test_system_description]:
     test()
 print(f"host: {RESULTS['passed']} passed, {RESULTS['failed']} failed")
 sys.exit(1 if RESULTS["failed"] else 0)

@@ -26,6 +26,8 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts # svmm --console pty: /dev/ptmx works only with devpts mounted
 mount -t devpts devpts /dev/pts
+# cgroup v2, as a systemd host mounts it: svmm puts a VM with a budget in a cpu.max group.
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mkdir -p /tmp
 echo "LAB-OUTER-INIT uptime=$(cut -d' ' -f1 /proc/uptime)s kernel=$(uname -r)"
 

@@ -13,7 +13,9 @@
 # Env: SVMM_LAB_CACHE (downloads), SVMM_LAB_BUILD (default build/lab),
 #      LAB_TIMEOUT (seconds for the whole outer run, default 900),
 #      LAB_SMOKE=1 (lab self-test lab_smoke; works without an svmm binary),
-#      BENCH_RUNS (boots per benchmark with --bench, default 7).
+#      LAB_SMP (the lab host's CPUs, default 2),
+#      BENCH_RUNS (boots per benchmark with --bench, default 7),
+#      BENCH_ONLY=system (with --bench: only the two-VM system boot).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,7 +29,7 @@ while [ $# -gt 0 ]; do
 	--svmm) svmm=${2:?--svmm needs a path}; shift 2 ;;
 	--demo) demo=1; mode=demo; shift ;;
 	--bench) mode=bench; shift ;;
-	-h | --help) sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) scenarios+=("$1"); shift ;;
 	esac
@@ -71,7 +73,7 @@ cp "$build/lab_sock" "$stage/usr/bin/lab_sock"
 cp -R "$cache/passt/." "$stage/"
 cp "$cache"/outer-modules/* "$stage/lib/modules/"
 cp "$here/outer-init.sh" "$stage/init"
-cp "$here/scenarios.sh" "$stage/scenarios.sh"
+cp "$here/scenarios.sh" "$here/system-scenarios.sh" "$stage/"
 cp "$root/bench/lab-bench.sh" "$stage/bench.sh"
 cp "$cache/Image" "$build/rootfs.cpio.gz" "$stage/guest/"
 [ ! -e "$svmm" ] || cp "$svmm" "$stage/svmm"
@@ -81,10 +83,12 @@ chmod 755 "$stage/bin/busybox" "$stage/init"
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$build/outer.cpio"
 rm -rf "$stage"
 
+# Two CPUs: the system scenarios pin VMs to cores 0 and 1.
+smp=${LAB_SMP:-2}
 only=$(IFS=,; echo "${scenarios[*]}")
 [ "$smoke" != 1 ] || only=lab_smoke${only:+,$only}
 append="console=ttyAMA0 quiet rdinit=/init lab.mode=$mode${only:+ lab.only=$only}"
-[ "$mode" != bench ] || append+=" bench.runs=${BENCH_RUNS:-7}"
+[ "$mode" != bench ] || append+=" bench.runs=${BENCH_RUNS:-7}${BENCH_ONLY:+ bench.only=$BENCH_ONLY}"
 # virtualization=on: EL2, so the outer kernel brings up KVM. cortex-a72 is 3-4x
 # faster to emulate than -cpu max. The NIC is virtio-mmio: the default (PCI) one
 # needs an option ROM (efi-virtio.rom) that Debian's qemu-system-arm doesn't ship
@@ -92,7 +96,7 @@ append="console=ttyAMA0 quiet rdinit=/init lab.mode=$mode${only:+ lab.only=$only
 # restrict=on: nothing leaves the emulated machine.
 # shellcheck disable=SC2054 # the commas are QEMU option syntax
 qemu=(qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3 -cpu cortex-a72
-      -smp 1 -m 2G -no-reboot -nic none
+      -smp "$smp" -m 2G -no-reboot -nic none
       -netdev user,id=n0,restrict=on -device virtio-net-device,netdev=n0
       -kernel "$cache/Image" -initrd "$build/outer.cpio" -append "$append")
 

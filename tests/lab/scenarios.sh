@@ -13,7 +13,7 @@ LAB_SCENARIOS="boot_marker two_cpus memory cmdline poweroff_exit0 reboot_exit
 	reboot_restart console_input config_file bad_missing_kernel bad_corrupt_image
 	bad_memory_small bad_json bad_option sigterm sigint sighup no_kvm dtb_out console_pty
 	console_socket blk_persist blk_readonly blk_two_disks disk_busy rng vsock virtio_console
-	net_tap net_user boot_all_devices"
+	net_tap net_user boot_all_devices system_two_vms system_reboot system_kill9"
 # The virtio scenarios drive svmm's devices through the guest kernel's own drivers
 # (modules, loaded by the guest's init with svmm.modules=1). The lab host has
 # busybox plus lab_sock (tests/lab/tools/lab_sock.c) for unix and vsock sockets.
@@ -659,6 +659,9 @@ scenario_lab_smoke() {
 	[ -z "$kvm" ] || echo "lab: $kvm"
 	pass lab_smoke
 }
+
+# The system scenarios (several VMs under one supervising svmm).
+. "${LAB_SYSTEM_SCENARIOS:-/system-scenarios.sh}"
 
 # --- driver --------------------------------------------------------------------
 
