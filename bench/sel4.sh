@@ -4,8 +4,10 @@
 # QEMU (TCG). Builds one loader image with the quiet marker guest (1 vCPU,
 # 256M, `console=ttyAMA0 quiet svmm.test=marker`), boots it BENCH_RUNS times
 # (default 5) and reports the time from QEMU's start to the guest init's
-# SVMM-GUEST-INIT-OK line (median, min, max), plus the sizes of loader.img and
-# of svmm itself (svmm.elf without the packaged guest images). Results go to
+# SVMM-GUEST-INIT-OK line (median, min, max); then, when the SDK has
+# smp-debug, a system of two 1-vCPU VMs on cores 1 and 2 (QEMU -smp 4), from
+# QEMU's start to each VM's init marker; plus the sizes of loader.img and of
+# svmm itself (svmm.elf without the packaged guest images). Results go to
 # the terminal and to build/bench/sel4-results.txt. Without an SDK it says
 # SKIP and succeeds. See bench/README.md.
 #
@@ -15,7 +17,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 sdk=${1:-${MICROKIT_SDK:-}}
 if [ -z "$sdk" ]; then
-	echo "bench-sel4: SKIP (set MICROKIT_SDK=/path/to/microkit-sdk-2.0.1 to measure svmm on seL4)"
+	echo "bench-sel4: SKIP (set MICROKIT_SDK=/path/to/microkit-sdk-2.3.0 to measure svmm on seL4)"
 	exit 0
 fi
 runs=${BENCH_RUNS:-5}
@@ -40,21 +42,54 @@ if ! make --no-print-directory sel4 MICROKIT_SDK="$sdk" MICROKIT_CONFIG="$config
 	exit 1
 fi
 
-times=()
+# measure NAME LOADER TEXT SMP: BENCH_RUNS boots; TEXT's arrival time per run, in ms.
+measure() {
+	local name=$1 image=$2 text=$3 smp=$4 line t ms
+	local -a got=()
+	for i in $(seq 1 "$runs"); do
+		line=$(python3 tests/sel4/qemu_expect.py "$image" "$out/$name-run$i.console.log" \
+			"$timeout" --smp "$smp" --until "$text" "$text")
+		t=$(LINE=$line TEXT=$text python3 -c 'import os, re
+m = re.search(re.escape(os.environ["TEXT"]) + r"@([0-9.]+)s", os.environ["LINE"])
+print(m.group(1) if m else "")')
+		if [[ $line != ok* || -z $t ]]; then
+			echo "bench-sel4: $name run $i: $line" >&2
+			status=1
+			continue
+		fi
+		ms=$(awk -v t="$t" 'BEGIN {printf "%d", t * 1000 + 0.5}')
+		echo "bench: sel4 $name run $i ms=$ms" >&2
+		got+=("$ms")
+	done
+	[ ${#got[@]} -gt 0 ] || return 0
+	printf '%s\n' "${got[@]}" | sort -n | awk -v n="${#got[@]}" -v want="$runs" -v name="$name" '
+		{ v[NR] = $1 }
+		END {
+			med = n % 2 ? v[(n + 1) / 2] : int((v[n / 2] + v[n / 2 + 1]) / 2 + 0.5)
+			printf "bench: sel4 %s median=%d min=%d max=%d runs=%d/%d\n", name, med, v[1], v[n], n, want
+		}'
+}
+
 status=0
-for i in $(seq 1 "$runs"); do
-	line=$(python3 tests/sel4/qemu_expect.py "$out/image/loader.img" "$out/run$i.console.log" \
-		"$timeout" SVMM-GUEST-INIT-OK)
-	t=$(sed -n 's/.*SVMM-GUEST-INIT-OK@\([0-9.]*\)s.*/\1/p' <<<"$line")
-	if [[ $line != ok* || -z $t ]]; then
-		echo "bench-sel4: run $i: $line"
+one_vm=$(measure qemu_start_to_init_ms "$out/image/loader.img" SVMM-GUEST-INIT-OK 1)
+
+# Two VMs on smp-debug, each on its own core: QEMU start to each VM's init marker.
+two_vms=
+if [ -d "$sdk/board/qemu_virt_aarch64/smp-debug" ]; then
+	k=$(realpath "$kernel") r=$(realpath "$initrd")
+	vm='{"name": "%s", "kernel": "'$k'", "initrd": "'$r'", "cpus": 1, "memory": "256M", "cores": [%s], "cmdline": "console=ttyAMA0 quiet svmm.test=marker"}'
+	printf '{"name": "bench2", "scheduling": "direct", "vms": ['"$vm"', '"$vm"']}\n' a 1 b 2 \
+		>"$out/two.json"
+	if make --no-print-directory sel4 MICROKIT_SDK="$sdk" MICROKIT_CONFIG=smp-debug \
+		SYSTEM="$out/two.json" SEL4_OUT="$out/two" >"$out/two.build.log" 2>&1; then
+		two_vms="$(measure two_vms_a_init_ms "$out/two/loader.img" "[a] SVMM-GUEST-INIT-OK" 4)
+$(measure two_vms_b_init_ms "$out/two/loader.img" "[b] SVMM-GUEST-INIT-OK" 4)"
+		two_sizes="bench: sel4 two_vms_loader_img_bytes=$(stat -c %s "$out/two/loader.img") console_mux_elf_bytes=$(stat -c %s "$out/two/console_mux.elf")"
+	else
+		echo "bench-sel4: two-VM build failed (see $out/two.build.log)"
 		status=1
-		continue
 	fi
-	ms=$(awk -v t="$t" 'BEGIN {printf "%d", t * 1000 + 0.5}')
-	echo "bench: sel4 run $i qemu_start_to_init_ms=$ms"
-	times+=("$ms")
-done
+fi
 
 loader=$(stat -c %s "$out/image/loader.img")
 elf=$(stat -c %s "$out/image/svmm.elf")
@@ -62,15 +97,9 @@ svmm=$(bash tests/sel4/svmm-size.sh "$out/image/svmm.elf")
 {
 	echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(git describe --always --dirty 2>/dev/null || echo unknown)" \
 		"microkit-$config qemu_virt_aarch64 (QEMU TCG)"
-	if [ ${#times[@]} -gt 0 ]; then
-		printf '%s\n' "${times[@]}" | sort -n | awk -v n="${#times[@]}" -v want="$runs" '
-			{ v[NR] = $1 }
-			END {
-				med = n % 2 ? v[(n + 1) / 2] : int((v[n / 2] + v[n / 2 + 1]) / 2 + 0.5)
-				printf "bench: sel4 qemu_start_to_init_ms median=%d min=%d max=%d runs=%d/%d\n",
-					med, v[1], v[n], n, want
-			}'
-	fi
+	[ -n "$one_vm" ] && echo "$one_vm"
+	[ -n "$two_vms" ] && echo "$two_vms"
+	[ -n "${two_sizes:-}" ] && echo "$two_sizes"
 	echo "bench: sel4 loader_img_bytes=$loader"
 	echo "bench: sel4 svmm_elf_bytes=$elf svmm_bytes_without_guest_images=$svmm"
 } >"$results"
