@@ -105,6 +105,12 @@ if [ ! -d "$sdk/board/qemu_virt_aarch64/smp-debug" ]; then
 	echo "check-sel4: systems: SKIP (the SDK has no smp-debug config for qemu_virt_aarch64)"
 else
 	off="console: every VM is off"
+	# Two unpinned VMs sharing the cores (hybrid): both reach init through the multiplexer.
+	printf '{"name": "shared", "scheduling": "hybrid", "vms": [%s, %s]}\n' \
+		"$(vm a 1 "" marker)" "$(vm b 1 "" marker)" | sed 's/"cores": \[\], //g' >"$out/shared.json"
+	build_system shared "$out/shared.json" &&
+		boot shared --smp 4 --until "$off" "[a] SVMM-GUEST-INIT-OK" "[b] SVMM-GUEST-INIT-OK" \
+			"console: a: stopped" "console: b: stopped"
 	printf '{"name": "two", "scheduling": "direct", "vms": [%s, %s]}\n' \
 		"$(vm a 2 1,2 marker)" "$(vm b 1 3 marker)" >"$out/two.json"
 	build_system two "$out/two.json" &&
