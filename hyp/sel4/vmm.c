@@ -97,12 +97,17 @@ static void console_state(struct sel4_vmm *v, enum conq_vm_state state)
 	microkit_notify(CONSOLE_CHANNEL);
 }
 
-/* Flushed once the exit that wrote it is handled, so a prompt shows at once. */
+/*
+ * Flushed once the exit that wrote it is handled, so a prompt shows at once.
+ * Not when multiplexed: there a partial line would be cut by the next VM's
+ * output, so lines go whole (at a newline or a full buffer).
+ */
 static void console_output_pending(void *ctx)
 {
 	struct sel4_vmm *v = ctx;
 
-	v->flush_due = true;
+	if (!v->multiplexed)
+		v->flush_due = true;
 }
 
 /* The queue's kick: blk_server serves the ring before the call returns. */

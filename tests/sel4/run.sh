@@ -131,13 +131,14 @@ else
 	build_system budget "$out/budget.json" &&
 		boot budget --smp 4 --then "[b] SVMM-GUEST-BEAT=" "[a] SVMM-GUEST-SPINNING" \
 			"[b] SVMM-GUEST-BEAT=5"
-	# Input goes to VM 1 (a) until Ctrl-A 2 selects b.
+	# Input goes to VM 1 (a) until Ctrl-A 2 selects b. QEMU's own console takes
+	# Ctrl-A as its escape: Ctrl-A Ctrl-A sends one through it.
 	printf '{"name": "select", "scheduling": "direct", "vms": [%s, %s]}\n' \
 		"$(vm a 1 1 echo)" "$(vm b 1 2 echo)" >"$out/select.json"
 	build_system select "$out/select.json" &&
 		boot select --smp 4 --until "[b] svmm: guest powered off" \
-			--send "[b] SVMM-GUEST-READY" '\x012hello-b' --absent "[a] SVMM-GUEST-GOT" \
-			"[a] SVMM-GUEST-READY" "[b] SVMM-GUEST-GOT=hello-b"
+			--send "[b] SVMM-GUEST-READY" '\x01\x012hello-b' --absent "[a] SVMM-GUEST-GOT" \
+			"console: b: input goes here" "[b] SVMM-GUEST-GOT=hello-b"
 fi
 if [ -f "$out/marker/svmm.elf" ]; then
 	echo "check-sel4: sizes: loader.img $(stat -c %s "$out/marker/loader.img") B;" \
