@@ -191,6 +191,7 @@ static void become_vm(struct vm_child *child, int input, int output, int message
 	/* Nothing of the supervisor's (other VMs' pipes, its epoll) stays open here. */
 	closefrom(3);
 	signal(SIGCHLD, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
 	sigprocmask(SIG_SETMASK, &sup->original_mask, NULL);
 	/* The supervisor decides what a reboot means. */
 	cfg.on_reboot = ON_REBOOT_EXIT;
@@ -407,6 +408,8 @@ static int setup(struct supervisor *sup, char *why, size_t why_len)
 	sigaddset(&signals, SIGHUP);
 	sigaddset(&signals, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &signals, &sup->original_mask);
+	/* A key for a VM that has just died must not kill the supervisor: EPIPE instead. */
+	signal(SIGPIPE, SIG_IGN);
 	sup->signal_source =
 	    (struct event_source){.fd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK),
 				  .on_event = on_signal,
@@ -459,6 +462,7 @@ static void teardown(struct supervisor *sup)
 	if (sup->grace_source.fd >= 0)
 		close(sup->grace_source.fd);
 	sigprocmask(SIG_SETMASK, &sup->original_mask, NULL);
+	signal(SIGPIPE, SIG_DFL);
 }
 
 static void greet(struct supervisor *sup)
