@@ -29,8 +29,8 @@
 
 /* DC ZVA's block: DCZID_EL0.BS is at most 9, so 4 << 9 bytes. */
 #define ARM64_ZVA_MAX_BLOCK 2048u
-/* Bytes each DC ZVA store covers on the device: a doubleword at a time. */
-#define ARM64_ZVA_STORE_SIZE 8u
+/* Bytes each DC ZVA store covers on the device: a word, the access size device registers take. */
+#define ARM64_ZVA_STORE_SIZE 4u
 
 enum arm64_insn_kind {
 	ARM64_INSN_LOAD,
@@ -46,8 +46,8 @@ enum arm64_insn_kind {
 struct arm64_insn {
 	enum arm64_insn_kind kind;
 	uint64_t va;	   /* guest virtual address of the first byte */
-	uint8_t size;	   /* bytes per element: 1, 2, 4 or 8 (8 for DC ZVA's stores) */
-	uint16_t count;	   /* elements: 1 or 2 (DC ZVA: zero_len / 8) */
+	uint8_t size;	   /* bytes per element: 1, 2, 4 or 8 (4 for DC ZVA's stores) */
+	uint16_t count;	   /* elements: 1 or 2 (DC ZVA: zero_len / 4) */
 	uint16_t zero_len; /* DC ZVA: the block size in bytes, else 0 */
 	uint8_t rt[2];	   /* transfer registers: 0..30 or ARM64_REG_ZR */
 	uint64_t store_value[2];

@@ -301,19 +301,19 @@ static void test_dc_zva(void **state)
 	fill(&regs);
 	regs.x[0] = MMIO_VA + 0x47;				/* any address in the block */
 	assert_int_equal(run(0xd50b7420, &regs, &dev, &op), 0); /* dc zva, x0 */
-	assert_int_equal(dev.count, ZVA_BLOCK / 8);
+	assert_int_equal(dev.count, ZVA_BLOCK / 4);
 	for (unsigned i = 0; i < dev.count; i++) {
 		assert_true(dev.log[i].is_write);
-		assert_int_equal(dev.log[i].size, 8);
+		assert_int_equal(dev.log[i].size, 4);
 		assert_int_equal(dev.log[i].value, 0);
-		assert_int_equal(dev.log[i].gpa, ipa_of(MMIO_VA + 0x40 + 8 * i));
+		assert_int_equal(dev.log[i].gpa, ipa_of(MMIO_VA + 0x40 + 4 * i));
 	}
 	assert_int_equal(regs.x[0], MMIO_VA + 0x47);
 	assert_int_equal(regs.pc, PC + 4);
 	assert_int_equal(arm64_insn_decode(0xd50b7420, &regs, 48, &op), -SVMM_EINVAL);
 	assert_int_equal(arm64_insn_decode(0xd50b7420, &regs, 4096, &op), -SVMM_EINVAL);
 	assert_int_equal(arm64_insn_decode(0xd50b7420, &regs, ARM64_ZVA_MAX_BLOCK, &op), 0);
-	assert_int_equal(op.count, ARM64_ZVA_MAX_BLOCK / 8);
+	assert_int_equal(op.count, ARM64_ZVA_MAX_BLOCK / 4);
 }
 
 static void test_refused_encodings(void **state)
