@@ -361,6 +361,13 @@ int devices_create(struct vmm_devices *d, const struct vm_config *cfg, struct vm
 	return err;
 }
 
+unsigned devices_virtio_count(const struct vm_config *cfg)
+{
+	return cfg->disk_count + cfg->net_count +
+	       (cfg->console_device == CONSOLE_DEVICE_VIRTIO ? 1u : 0u) + (cfg->rng ? 1u : 0u) +
+	       (cfg->vsock.socket != NULL ? 1u : 0u);
+}
+
 static void devices_on_doorbell(struct event_source *source, uint32_t events)
 {
 	struct vmm_doorbell *bell = source->ctx;

@@ -105,6 +105,13 @@ void devices_detach_hyp(struct vmm_devices *devices);
 /* Power-on state for a VM reset (the guest rebooted). */
 void devices_reset(struct vmm_devices *devices);
 
+/*
+ * The virtio devices devices_create() puts on the VM for `cfg`, which take
+ * virtio-mmio slots 0..n-1 in its order; `svmm validate` describes the same
+ * slots in the device tree it writes.
+ */
+unsigned devices_virtio_count(const struct vm_config *cfg);
+
 /* Console input for the virtio console; how many bytes it took. Device lock held. */
 size_t devices_console_receive(struct vmm_devices *devices, const uint8_t *data, size_t len);
 /* Hands waiting virtio-console output to the host. Device lock held. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd/cli.h"
+#include "cmd/devices.h"
 #include "cmd/exit_status.h"
 #include "cmd/guest_images.h"
 #include "cmd/run.h"
@@ -13,7 +14,6 @@
 #include "config/vm_config.h"
 #include "core/errors.h"
 #include "dev/pl011.h"
-#include "virtio/blk.h"
 #include "virtio/mmio.h"
 
 static void print_help(void)
@@ -31,75 +31,80 @@ static void print_help(void)
 	       SVMM_VERSION);
 }
 
-/* The seL4 system's disk as the device tree sees it: no I/O happens here. */
-static int no_io(void *ctx, uint64_t offset, const struct blk_io_segment *segs, unsigned count)
-{
-	(void)ctx;
-	(void)offset;
-	(void)segs;
-	(void)count;
-	return -SVMM_EIO;
-}
-
-static const struct blk_backend_ops no_io_ops = {.read = no_io, .write = no_io};
-
 /*
- * Puts the seL4 system's virtio devices (sdf_virtio_disks(): its disk) on
- * `vm` where svmm on seL4 will find them in the tree: slot by slot, by the
- * placement rule every backend uses. 0 or a negative SVMM error.
+ * A virtio device's node in the guest's device tree is its transport's
+ * window and interrupt, whatever the device: the offline builder puts a
+ * stand-in on each slot the hypervisor backend would fill.
  */
-static int describe_sel4_virtio(const struct vm_config *cfg, struct vm *vm,
-				const struct arm64_guest_map *map, struct virtio_blk *blk,
-				struct virtio_mmio *mmio)
+static void stand_in_notify(struct virtio_device *dev, unsigned queue)
 {
-	struct blk_backend backend = {.ops = &no_io_ops};
-	uint64_t base;
-	unsigned irq;
-	int err;
+	(void)dev;
+	(void)queue;
+}
 
-	if (sdf_virtio_disks(cfg) == 0)
-		return 0;
-	arm64_virtio_slot(map, 0, &base, &irq);
-	err = virtio_blk_init(blk, vm, "virtio-blk0", &backend);
-	return err < 0 ? err : virtio_mmio_init(mmio, &blk->virtio, base, irq);
+static const struct virtio_device_ops stand_in_ops = {.queue_notify = stand_in_notify};
+
+struct virtio_stand_ins {
+	struct virtio_device dev[VMM_MAX_VIRTIO];
+	struct virtio_mmio mmio[VMM_MAX_VIRTIO];
+};
+
+/* Slots 0..count-1, placed by the rule every backend uses. 0 or a negative SVMM error. */
+static int describe_virtio(struct vm *vm, const struct arm64_guest_map *map, unsigned count,
+			   struct virtio_stand_ins *stand_ins)
+{
+	int err = 0;
+
+	if (count > VMM_MAX_VIRTIO)
+		return -SVMM_ENOSPC;
+	for (unsigned slot = 0; slot < count && err == 0; slot++) {
+		uint64_t base;
+		unsigned irq;
+
+		arm64_virtio_slot(map, slot, &base, &irq);
+		virtio_device_init(&stand_ins->dev[slot], &stand_in_ops, vm, "virtio");
+		err = virtio_mmio_init(&stand_ins->mmio[slot], &stand_ins->dev[slot], base, irq);
+	}
+	return err;
 }
 
 /*
- * Builds the guest's device tree without a hypervisor, as `svmm run` would
- * (writing it to cfg->dtb_out when set): the images are loaded and placed,
- * the PL011 described, and on seL4 the disk too. Prints what went wrong and
- * returns the exit status; *kernel_size (if not NULL) gets the kernel's size.
+ * Builds the guest's device tree without a hypervisor, as `svmm run` (or
+ * svmm on seL4) would (writing it to cfg->dtb_out when set): the images
+ * are loaded and placed, the PL011 described, and `virtio_slots` virtio
+ * devices. Prints what went wrong and returns the exit status;
+ * *kernel_size (if not NULL) gets the kernel's size.
  */
 static int describe_guest(const struct vm_config *cfg, unsigned gic_version,
-			  const char *psci_method, bool sel4_disk, uint64_t *kernel_size)
+			  const char *psci_method, unsigned virtio_slots, uint64_t *kernel_size)
 {
 	struct guest_images images;
 	struct vm vm;
 	struct pl011 uart;
 	struct pl011_backend no_output = {0};
 	unsigned char *dtb = malloc(ARM64_DTB_MAX_SIZE);
-	struct virtio_blk *blk = malloc(sizeof(*blk));
-	struct virtio_mmio mmio;
+	struct virtio_stand_ins *stand_ins = malloc(sizeof(*stand_ins));
 	char why[512];
 	int status = SVMM_EXIT_USAGE;
 
-	if (dtb == NULL || blk == NULL) {
+	if (dtb == NULL || stand_ins == NULL) {
 		fprintf(stderr, "svmm: out of memory\n");
 		free(dtb);
-		free(blk);
+		free(stand_ins);
 		return SVMM_EXIT_ERROR;
 	}
 	if (guest_images_load(&images, cfg, why, sizeof(why)) < 0) {
 		fprintf(stderr, "svmm: %s\n", why);
 		free(dtb);
-		free(blk);
+		free(stand_ins);
 		return SVMM_EXIT_USAGE;
 	}
 	vm_init(&vm, cfg->name, NULL);
-	if (pl011_init(&uart, &vm, images.map.uart_base, images.map.uart_irq, &no_output, true) < 0)
+	if (pl011_init(&uart, &vm, images.map.uart_base, images.map.uart_irq, &no_output,
+		       cfg->console_device == CONSOLE_DEVICE_PL011) < 0)
 		snprintf(why, sizeof(why), "cannot describe the console UART");
-	else if (sel4_disk && describe_sel4_virtio(cfg, &vm, &images.map, blk, &mmio) < 0)
-		snprintf(why, sizeof(why), "cannot describe the disk");
+	else if (describe_virtio(&vm, &images.map, virtio_slots, stand_ins) < 0)
+		snprintf(why, sizeof(why), "cannot describe %u virtio devices", virtio_slots);
 	else if (guest_images_build_dtb(&images, cfg, &vm, gic_version, psci_method, dtb,
 					ARM64_DTB_MAX_SIZE, why, sizeof(why)) == 0)
 		status = SVMM_EXIT_POWEROFF;
@@ -109,7 +114,7 @@ static int describe_guest(const struct vm_config *cfg, unsigned gic_version,
 		*kernel_size = images.image.image_size;
 	guest_images_release(&images);
 	free(dtb);
-	free(blk);
+	free(stand_ins);
 	return status;
 }
 
@@ -121,7 +126,7 @@ static int describe_guest(const struct vm_config *cfg, unsigned gic_version,
 static int validate(const struct vm_config *cfg)
 {
 	uint64_t kernel_size = 0;
-	int status = describe_guest(cfg, 3, "hvc", false, &kernel_size);
+	int status = describe_guest(cfg, 3, "hvc", devices_virtio_count(cfg), &kernel_size);
 
 	if (status == SVMM_EXIT_POWEROFF)
 		printf("%s: ok (%u vCPUs, %llu MiB, kernel %llu MiB)\n", cfg->name, cfg->cpus,
@@ -139,7 +144,7 @@ static int validate(const struct vm_config *cfg)
  */
 static int write_sel4_dtb(const struct vm_config *cfg)
 {
-	return describe_guest(cfg, 2, "smc", true, NULL);
+	return describe_guest(cfg, 2, "smc", sdf_virtio_disks(cfg), NULL);
 }
 
 /*
