@@ -202,9 +202,10 @@ $(SEL4_OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(SEL4_CC) $(SEL4_CFLAGS) -c -o $@ $<
 
-# seL4's headers use GNU C's `asm`: the one file that includes them is C11
+# seL4's headers use GNU C's `asm`: the files that include them are C11
 # with GNU extensions.
-$(SEL4_OUT)/obj/hyp/sel4/vmm.o $(SEL4_OUT)/obj/host/sel4/blk_server.o: SEL4_CFLAGS += -std=gnu11
+$(SEL4_OUT)/obj/hyp/sel4/vmm.o $(SEL4_OUT)/obj/hyp/sel4/guest_faults.o \
+		$(SEL4_OUT)/obj/host/sel4/blk_server.o: SEL4_CFLAGS += -std=gnu11
 
 $(SEL4_OUT)/obj/guest_images_blobs.o: host/sel4/guest_images_blobs.S $(SEL4_OUT)/guest.dtb \
 		$(SEL4_OUT)/Image $(SEL4_OUT)/rootfs.cpio.gz

@@ -12,7 +12,12 @@
  *   VMFault          a guest access outside its mapped RAM and GIC CPU
  *                    interface: arch/aarch64 decodes the syndrome, the bus
  *                    dispatches (vGIC distributor, PL011, virtio-mmio), the
- *                    registers go back with the PC past the instruction.
+ *                    registers go back with the PC past the instruction. An
+ *                    access without a syndrome (LDP, write-back, DC ZVA) is
+ *                    decoded from the instruction (arch/aarch64/nisv.h); one
+ *                    that cannot be emulated, and an instruction fetch from
+ *                    an address with no RAM, become a synchronous external
+ *                    abort in the guest (arch/aarch64/inject.h), as on KVM.
  *   VCPUFault        ESR_EL2 of a trapped WFI/WFE (skipped: the vCPU spins
  *                    through its idle loop), SMC (PSCI: the guest's device
  *                    tree says method "smc", because seL4 takes a guest's HVC
@@ -20,6 +25,8 @@
  *   VGICMaintenance  a list register was EOI'd: vgic_maintenance().
  *   VPPIEvent        the virtual timer fired: vgic_inject_ppi(); the vGIC's
  *                    eoi op acknowledges it (seL4_ARM_VCPU_AckVPPI).
+ *   UnknownSyscall   a guest HVC (PSCI is by SMC here): SMCCC NOT_SUPPORTED
+ *                    in x0 and the PC past it, as KVM answers unknown calls.
  *   anything else    logged, and that vCPU stops.
  *
  * A disk is the shared virtio-blk model on the shared virtio-mmio
@@ -53,6 +60,7 @@
 #include "host/sel4/guest_images.h"
 #include "host/sel4/log_uart.h"
 #include "hyp/sel4/dtb_info.h"
+#include "hyp/sel4/guest_faults.h"
 #include "virtio/blk.h"
 #include "virtio/mmio.h"
 
@@ -313,6 +321,23 @@ static bool fatal(struct sel4_vmm *v, unsigned vcpu, microkit_msginfo *reply_msg
 	return finish(v, vcpu, reply_msginfo);
 }
 
+/* ---- accesses without a syndrome ---- */
+
+/* One access of an instruction without a syndrome, as vm_fault() dispatches one. */
+static int nisv_access(void *ctx, struct access *acc)
+{
+	struct sel4_vmm *v = ctx;
+	int err;
+
+	vm_lock_devices(&v->vm);
+	err = bus_dispatch(&v->vm.mmio, acc);
+	pl011_flush(&v->uart);
+	vm_unlock_devices(&v->vm);
+	if (err < 0 && !acc->is_write)
+		acc->value = 0;
+	return 0;
+}
+
 static bool vm_fault(struct sel4_vmm *v, unsigned vcpu, microkit_msginfo *reply_msginfo)
 {
 	uint64_t ip = seL4_GetMR(seL4_VMFault_IP);
@@ -324,22 +349,32 @@ static bool vm_fault(struct sel4_vmm *v, unsigned vcpu, microkit_msginfo *reply_
 	struct access acc;
 	int err;
 
-	if (prefetch || read_regs(vcpu, &regs) < 0) {
-		log_message(&v->vm.log, LOG_ERROR,
-			    "vCPU %u: %s fault at 0x%llx (pc 0x%llx, syndrome 0x%llx)", vcpu,
-			    prefetch ? "instruction" : "data", (unsigned long long)addr,
-			    (unsigned long long)ip, (unsigned long long)fsr);
+	if (read_regs(vcpu, &regs) < 0)
 		return fatal(v, vcpu, reply_msginfo);
-	}
-	err = arm64_decode_data_abort(fsr, addr, vcpu, &regs, &acc, &info);
-	if (err < 0) {
-		if (!(err == -SVMM_ENOTSUP && info.cache_maintenance))
+	if (prefetch) {
+		/* A fetch from no RAM: the guest's kernel handles the abort, as on KVM. */
+		log_limited(&v->vm.log, &v->fault_log, LOG_WARN,
+			    "vCPU %u: instruction fetch at 0x%llx (IPA 0x%llx) from no RAM; "
+			    "the guest gets an instruction abort",
+			    vcpu, (unsigned long long)ip, (unsigned long long)addr);
+		if (sel4_inject_abort(vcpu, ARM64_ABORT_INSTRUCTION, ip, true, &regs) < 0)
+			return fatal(v, vcpu, reply_msginfo);
+	} else if ((err = arm64_decode_data_abort(fsr, addr, vcpu, &regs, &acc, &info)) < 0) {
+		/* Cache maintenance by VA on a device does nothing there: skipped, as on KVM. */
+		if (err == -SVMM_ENOTSUP && info.cache_maintenance)
+			arm64_skip_instruction(&regs, arm64_esr_il32(fsr));
+		else if (err != -SVMM_ENOTSUP ||
+			 sel4_emulate_nisv(vcpu, addr, info.is_write, &v->vm.mem, nisv_access, v,
+					   &regs) < 0) {
 			log_limited(&v->vm.log, &v->unhandled_log, LOG_WARN,
 				    "vCPU %u: access to 0x%llx at pc 0x%llx cannot be emulated "
-				    "(syndrome 0x%llx); skipped",
+				    "(syndrome 0x%llx); the guest gets an external abort",
 				    vcpu, (unsigned long long)addr, (unsigned long long)ip,
 				    (unsigned long long)fsr);
-		arm64_skip_instruction(&regs, arm64_esr_il32(fsr));
+			/* seL4 reports the IPA only: FAR_EL1 is marked not valid (FnV). */
+			if (sel4_inject_abort(vcpu, ARM64_ABORT_DATA, 0, false, &regs) < 0)
+				return fatal(v, vcpu, reply_msginfo);
+		}
 	} else {
 		vm_lock_devices(&v->vm);
 		err = bus_dispatch(&v->vm.mmio, &acc);
@@ -354,6 +389,25 @@ static bool vm_fault(struct sel4_vmm *v, unsigned vcpu, microkit_msginfo *reply_
 			acc.value = 0;
 		arm64_complete_data_abort(&info, &acc, &regs);
 	}
+	if (write_regs(vcpu, &regs, false) < 0)
+		return fatal(v, vcpu, reply_msginfo);
+	return finish(v, vcpu, reply_msginfo);
+}
+
+/*
+ * A guest HVC reaches svmm as an unknown system call (seL4 keeps HVC for
+ * itself), with the PC on the HVC. The guest's device tree says PSCI is by
+ * SMC, so no HVC is a call svmm serves: SMCCC NOT_SUPPORTED, as KVM
+ * answers a call it does not know.
+ */
+static bool hvc_call(struct sel4_vmm *v, unsigned vcpu, microkit_msginfo *reply_msginfo)
+{
+	struct arm64_regs regs;
+
+	if (read_regs(vcpu, &regs) < 0)
+		return fatal(v, vcpu, reply_msginfo);
+	regs.x[0] = (uint64_t)(int64_t)ARM64_PSCI_NOT_SUPPORTED;
+	arm64_skip_instruction(&regs, true);
 	if (write_regs(vcpu, &regs, false) < 0)
 		return fatal(v, vcpu, reply_msginfo);
 	return finish(v, vcpu, reply_msginfo);
@@ -465,11 +519,7 @@ seL4_Bool fault(microkit_child child, microkit_msginfo msginfo, microkit_msginfo
 		return finish(v, vcpu, reply_msginfo);
 	}
 	case seL4_Fault_UnknownSyscall:
-		log_message(&v->vm.log, LOG_ERROR,
-			    "vCPU %u: HVC or SVC at pc 0x%llx, which seL4 takes as a system "
-			    "call (the guest must use PSCI method \"smc\")",
-			    vcpu, (unsigned long long)seL4_GetMR(seL4_UnknownSyscall_FaultIP));
-		return fatal(v, vcpu, reply_msginfo);
+		return hvc_call(v, vcpu, reply_msginfo);
 	case seL4_Fault_UserException:
 		log_message(&v->vm.log, LOG_ERROR, "vCPU %u: user exception at pc 0x%llx", vcpu,
 			    (unsigned long long)seL4_GetMR(seL4_UserException_FaultIP));
