@@ -103,11 +103,16 @@ static void vmm_on_flush_tick(struct event_source *source, uint32_t events)
 	event_drain(source->fd);
 	vm_lock_devices(&vmm->vm);
 	machine_console_flush(&vmm->devices.machine);
+	vm_unlock_devices(&vmm->vm);
+	/*
+	 * Outside the lock: delivering takes it (vmm_deliver_input), and the
+	 * lock is not recursive. Holding it here deadlocked the I/O thread,
+	 * then every vCPU, the first time a paste outran the guest's FIFO.
+	 */
 	console_retry_input(&vmm->console);
 	/* Input the guest had no room for yet: offer it again shortly. */
 	if (vmm->console.pending_len > 0)
 		event_timer_arm(&vmm->flush_source, CONSOLE_FLUSH_PERIOD_MS);
-	vm_unlock_devices(&vmm->vm);
 }
 
 /* Called with console input; the device lock keeps vCPU threads out meanwhile. */

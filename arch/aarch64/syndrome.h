@@ -129,9 +129,9 @@ struct arm64_abort_info {
  *                  abort).
  *   -SVMM_ENOTSUP  ISV = 0: the syndrome does not describe the instruction
  *                  (load/store pair, register writeback, SIMD/FP register,
- *                  exclusive, atomic, DC ZVA ...), so it cannot be emulated
- *                  without fetching and decoding it from guest memory, which
- *                  svmm does not do. info->cache_maintenance tells the
+ *                  exclusive, atomic, DC ZVA ...): the backend fetches and
+ *                  decodes it from guest memory (arch/aarch64/nisv.h) or
+ *                  injects an abort. info->cache_maintenance tells the
  *                  backend whether it was cache maintenance by VA on a device
  *                  range, which it can skip as KVM does.
  * Acquire/release semantics need nothing extra: the trap and the emulation

@@ -39,6 +39,7 @@ struct hyp_vm {
 	uint64_t entry;
 	uint64_t boot_arg;
 	struct log_ratelimit unhandled_mmio_log;
+	struct log_ratelimit nisv_log; /* instructions without a syndrome that were refused */
 	/* eventfds this VM owns: doorbells (ioeventfd) and interrupt lines (irqfd). */
 	int owned_fds[KVM_MAX_OWNED_FDS];
 	unsigned owned_fd_count;
@@ -56,12 +57,19 @@ void kvm_vcpu_kick(struct kvm_vcpu *vcpu);
 
 /* The ISA half. `why` receives a one-line reason on failure. */
 int kvm_arch_check_host(char *why, unsigned why_len);
+/* VM-wide set-up once the VM exists (capabilities). */
+int kvm_arch_init_vm(struct hyp_vm *hyp, char *why, unsigned why_len);
 int kvm_arch_init_vcpu(struct kvm_vcpu *vcpu, char *why, unsigned why_len);
 int kvm_arch_create_irqchip(struct hyp_vm *hyp, struct hyp_vm_platform *platform, char *why,
 			    unsigned why_len);
 int kvm_arch_set_boot_regs(struct kvm_vcpu *vcpu, uint64_t entry, uint64_t boot_arg);
 int kvm_arch_irq_line(void *hyp, unsigned line, bool level);
 int kvm_arch_irq_pulse(void *hyp, unsigned line);
+/*
+ * KVM_EXIT_ARM_NISV: emulates the instruction or injects an abort into the
+ * guest; false (VM stopping) only if even the injection failed.
+ */
+bool kvm_arch_handle_nisv(struct kvm_vcpu *vcpu);
 
 /* A new eventfd the VM closes at destroy; -errno. */
 int kvm_vm_new_eventfd(struct hyp_vm *hyp);

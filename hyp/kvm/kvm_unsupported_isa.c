@@ -24,6 +24,12 @@ int kvm_arch_check_host(char *why, unsigned why_len)
 }
 
 /* Unreachable: kvm_arch_check_host() refuses first. */
+int kvm_arch_init_vm(struct hyp_vm *hyp, char *why, unsigned why_len)
+{
+	(void)hyp;
+	return kvm_arch_check_host(why, why_len);
+}
+
 int kvm_arch_init_vcpu(struct kvm_vcpu *vcpu, char *why, unsigned why_len)
 {
 	(void)vcpu;
@@ -59,4 +65,10 @@ int kvm_arch_irq_pulse(void *hyp, unsigned line)
 	(void)hyp;
 	(void)line;
 	return -SVMM_ENOTSUP;
+}
+
+bool kvm_arch_handle_nisv(struct kvm_vcpu *vcpu)
+{
+	(void)vcpu;
+	return false;
 }

@@ -83,6 +83,8 @@ static bool kvm_handle_exit(struct kvm_vcpu *vcpu)
 		return true;
 	case KVM_EXIT_INTR:
 		return true;
+	case KVM_EXIT_ARM_NISV:
+		return kvm_arch_handle_nisv(vcpu);
 	case KVM_EXIT_SYSTEM_EVENT:
 		if (system_event_reason(run->system_event.type) == HYP_STOP_ERROR)
 			log_message(log, LOG_ERROR, "vCPU %u: unknown system event %u", vcpu->index,

@@ -143,6 +143,8 @@ int hyp_vm_create(struct hyp_vm **out, const struct hyp_vm_params *params,
 
 	err = kvm_open(hyp, why, why_len);
 	if (err == 0)
+		err = kvm_arch_init_vm(hyp, why, why_len);
+	if (err == 0)
 		err = kvm_map_ram(hyp, why, why_len);
 	/* The interrupt controller is created once all vCPUs exist and are initialised. */
 	if (err == 0)

@@ -167,6 +167,31 @@ def test_system_description():
             one_error_line("system on an unsupported host", r, platform.machine(), "make demo")
 
 
+def test_validate_describes_virtio_devices():
+    """validate's device tree has the virtio-mmio nodes run gives the guest, slot by slot."""
+    disk = os.path.join(WORK, "v.img")
+    with open(disk, "wb") as f:
+        f.truncate(1 << 20)
+    dtb = os.path.join(WORK, "virtio.dtb")
+    r = svmm("validate", "--kernel", KERNEL, "--memory", "256M", "--disk", disk, "--rng",
+             "--console", "virtio", "--vsock", "cid=3,socket=" + os.path.join(WORK, "v.sock"),
+             "--dtb-out", dtb)
+    check("validate with devices", r.returncode == 0, repr(r.stderr))
+    # Order: disk, console, rng, vsock; windows 0x200 apart from 0x0a000000, SPIs from 16.
+    for slot in range(4):
+        node = "/virtio_mmio@%x" % (0x0a000000 + 0x200 * slot)
+        check("validate virtio slot %d" % slot,
+              fdtget(dtb, node, "compatible") == "virtio,mmio"
+              and fdtget(dtb, node, "interrupts", "x") == "0 %x 1" % (16 + slot)
+              and fdtget(dtb, node, "reg", "x") == "0 %x 0 200" % (0x0a000000 + 0x200 * slot),
+              "%s: %s" % (node, fdtget(dtb, node, "interrupts", "x")))
+    check("validate no fifth virtio slot",
+          fdtget(dtb, "/virtio_mmio@a000800", "compatible") is None)
+    # The virtio console is the console: the PL011 is not stdout.
+    check("validate virtio console", fdtget(dtb, "/chosen", "stdout-path") != "/pl011@9000000",
+          fdtget(dtb, "/chosen", "stdout-path"))
+
+
 def test_sdf():
     """`svmm sdf` writes a well-formed Microkit system description for the VM."""
     vm = os.path.join(WORK, "sdf.json")
@@ -258,7 +283,8 @@ def test_terminal_restored_after_failure():
         check("pty run refused", os.waitstatus_to_exitcode(status) == 2, repr(output))
 
 
-for test in [test_version_and_help, test_bad_inputs, test_validate_writes_device_tree, test_sdf,
+for test in [test_version_and_help, test_bad_inputs, test_validate_writes_device_tree,
+             test_validate_describes_virtio_devices, test_sdf,
              test_refusal_on_unsupported_host, test_terminal_restored_after_failure,
              test_system_description]:
     test()

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # /init of the INNER guest (the Linux that svmm boots). Behaviour is chosen by
 # svmm.test=MODE on the kernel command line: marker (default), reboot, echo,
-# shell, heartbeat, spin, and the device modes blk, blkro, blk2, net, rng, vsock,
-# blkbench. svmm.beats=N: how many heartbeat lines (one a second; 0: forever).
+# shell, heartbeat, spin, paste, mmio, and the device modes blk, blkro, blk2, net,
+# rng, vsock, blkbench. svmm.beats=N: how many heartbeat lines (one a second; 0: forever).
 # Other parameters: svmm.modules=1 loads the virtio modules; svmm.net=dhcp or
 # ADDR/LEN configures eth0; svmm.url=URL, svmm.serve=1, svmm.sink=HOST:PORT,...,
 # svmm.sender=nc|lab_sock and svmm.mb=N are for the net and bench modes (see
@@ -219,6 +219,21 @@ blkbench)
 			echo "SVMM-GUEST-BENCH $op bytes=$((mb * 1048576)) cs=$((${t1%.*}${t1#*.} - ${t0%.*}${t0#*.}))"
 		done
 	done
+	;;
+paste)
+	# A 4 KiB paste arrives in one host write: raw mode (no line editing, no
+	# echo, no 4095-byte line limit), so the md5 covers exactly what came in.
+	stty raw -echo
+	echo SVMM-GUEST-READY
+	got=$(head -c 4096 | md5)
+	stty sane
+	echo "SVMM-GUEST-PASTE-MD5=$got"
+	;;
+mmio)
+	# No-syndrome MMIO instructions on the first virtio-mmio window (no driver
+	# bound: the modules stay unloaded); then a line proves the VM still runs.
+	lab_mmio 0x0a000000
+	echo SVMM-GUEST-MMIO-DONE
 	;;
 shell)
 	load_modules

@@ -63,7 +63,10 @@ mkdir -p "$build"
 # The socket tool busybox lacks (unix sockets, vsock), for the lab host and the guest.
 aarch64-linux-gnu-gcc -static -s -O2 -Wall -Wextra -Werror -o "$build/lab_sock" \
 	"$here/tools/lab_sock.c"
-"$here/guest-rootfs.sh" "$build/rootfs.cpio.gz" "$build/lab_sock"
+# The guest's MMIO instruction prober (no-syndrome loads and stores on a device).
+aarch64-linux-gnu-gcc -static -s -O2 -Wall -Wextra -Werror -o "$build/lab_mmio" \
+	"$here/tools/lab_mmio.c"
+"$here/guest-rootfs.sh" "$build/rootfs.cpio.gz" "$build/lab_sock" "$build/lab_mmio"
 stage=$build/outer
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,guest,lib/modules}

@@ -12,7 +12,8 @@ GUEST_CMDLINE="console=ttyAMA0 quiet"
 LAB_SCENARIOS="boot_marker two_cpus memory cmdline poweroff_exit0 reboot_exit
 	reboot_restart console_input config_file bad_missing_kernel bad_corrupt_image
 	bad_memory_small bad_json bad_option sigterm sigint sighup no_kvm dtb_out console_pty
-	console_socket blk_persist blk_readonly blk_two_disks disk_busy rng vsock virtio_console
+	console_socket paste_stdio paste_pty paste_socket paste_virtio mmio_nisv validate_dtb
+	blk_persist blk_readonly blk_two_disks disk_busy rng vsock virtio_console
 	net_tap net_user boot_all_devices system_two_vms system_reboot system_kill9"
 # The virtio scenarios drive svmm's devices through the guest kernel's own drivers
 # (modules, loaded by the guest's init with svmm.modules=1). The lab host has
@@ -436,6 +437,148 @@ scenario_console_socket() {
 	[ "$rc" = 0 ] || { fail console_socket "echo worked but $(status), want 0"; return; }
 	[ ! -s "$LAB_TMP/console_socket.out" ] || { fail console_socket "guest output on stdout too"; return; }
 	pass console_socket
+}
+
+# paste_text: the 4 KiB the paste scenarios type, numbers and newlines.
+paste_text() { seq 1 1200 | head -c 4096; }
+
+# paste_check NAME: the guest's md5 of what it read is the paste's, and it powered off.
+paste_check() {
+	local want got
+	want=$(paste_text | md5)
+	got=$(value SVMM-GUEST-PASTE-MD5)
+	[ "$got" = "$want" ] || { fail "$1" "guest read md5 '$got', want '$want' (the 4 KiB paste lost or reordered bytes; $(status))"; return 1; }
+	[ "$rc" = 0 ] || { fail "$1" "paste arrived but $(status), want 0"; return 1; }
+}
+
+# paste_stdin NAME CMDLINE SVMM-ARGS...: the paste in one write to svmm's stdin.
+paste_stdin() {
+	local name=$1 cmdline=$2
+	shift 2
+	guest_start "$name" 90 "$cmdline" "$@" --cpus 1 --memory 256M
+	if ! wait_for SVMM-GUEST-READY 40 $pid; then
+		guest_abort
+		fail "$name" "no SVMM-GUEST-READY, $(status)"
+		return 1
+	fi
+	sleep 0.5 # let stty raw take effect before the bytes come
+	paste_text >&3
+	guest_wait
+	paste_check "$name"
+}
+
+scenario_paste_stdio() {
+	paste_stdin paste_stdio "$GUEST_CMDLINE svmm.test=paste" && pass paste_stdio
+}
+
+scenario_paste_virtio() {
+	paste_stdin paste_virtio "console=hvc0 quiet svmm.test=paste" --console virtio &&
+		pass paste_virtio
+}
+
+scenario_paste_pty() {
+	out=$LAB_TMP/paste_pty.out err=$LAB_TMP/paste_pty.err
+	local con=$LAB_TMP/paste_pty.con pid pty reader i=0
+	timeout -s KILL 90 "$SVMM" run --kernel "$GUEST/Image" --initrd "$GUEST/rootfs.cpio.gz" \
+		--cmdline "$GUEST_CMDLINE svmm.test=paste" --console pty --cpus 1 --memory 256M \
+		</dev/null >"$out" 2>"$err" &
+	pid=$!
+	while [ $i -lt 50 ] && ! grep -q '^svmm: console on ' "$err"; do sleep 0.2; i=$((i + 1)); done
+	pty=$(sed -n 's/^svmm: console on //p' "$err")
+	[ -c "$pty" ] || { stop $pid; fail paste_pty "no 'svmm: console on PTY' line"; return; }
+	stty -F "$pty" raw -echo 2>/dev/null
+	cat "$pty" >"$con" 2>/dev/null &
+	reader=$!
+	out=$con
+	if ! wait_for SVMM-GUEST-READY 40 $pid; then
+		stop $pid
+		kill $reader
+		fail paste_pty "no SVMM-GUEST-READY on $pty, $(status)"
+		return
+	fi
+	sleep 0.5
+	paste_text >"$pty"
+	wait $pid
+	rc=$?
+	kill $reader 2>/dev/null
+	wait $reader
+	paste_check paste_pty && pass paste_pty
+}
+
+scenario_paste_socket() {
+	local sock=$LAB_TMP/p.sock con=$LAB_TMP/paste_socket.con in=$LAB_TMP/paste_socket.cin cat i=0
+	rm -f "$sock" "$in"
+	guest_start paste_socket 90 "$GUEST_CMDLINE svmm.test=paste" --console "socket:$sock" \
+		--cpus 1 --memory 256M
+	while [ $i -lt 50 ] && [ ! -S "$sock" ]; do sleep 0.1; i=$((i + 1)); done
+	[ -S "$sock" ] || { guest_abort; fail paste_socket "no socket at $sock"; return; }
+	mkfifo "$in"
+	lab_sock unix-cat "$sock" <"$in" >"$con" 2>&1 &
+	cat=$!
+	exec 4>"$in"
+	out=$con
+	if ! wait_for SVMM-GUEST-READY 40 $pid; then
+		exec 4>&-
+		kill $cat 2>/dev/null
+		guest_abort
+		fail paste_socket "no SVMM-GUEST-READY through $sock, $(status)"
+		return
+	fi
+	sleep 0.5
+	paste_text >&4
+	guest_wait
+	exec 4>&-
+	kill $cat 2>/dev/null
+	wait $cat
+	paste_check paste_socket && pass paste_socket
+}
+
+# mmio_nisv: the guest's lab_mmio runs loads and stores without a syndrome on a
+# virtio-mmio window: each is emulated (its result checked), or refused with an
+# abort the guest sees (SIGBUS); svmm keeps the VM running.
+scenario_mmio_nisv() {
+	local got c
+	guest_run mmio_nisv 90 svmm.test=mmio --cpus 1 --memory 256M --rng
+	got=$(tr -d '\r' <"$out" | grep '^LAB-MMIO' | head -n 1)
+	[ -n "$got" ] || { fail mmio_nisv "no LAB-MMIO line from the guest, $(status)"; return; }
+	for c in ldp ldpsw ldr_pre ldr_post ldp_pre stp str_post str_pre after; do
+		case " $got " in
+		*" $c=ok "*) ;;
+		*) fail mmio_nisv "$c not emulated right: $got"; return ;;
+		esac
+	done
+	# DC ZVA: emulated, or refused by the guest's own kernel (Device memory).
+	case " $got " in
+	*" dc_zva=ok "* | *" dc_zva=sigbus "*) ;;
+	*) fail mmio_nisv "dc_zva: $got"; return ;;
+	esac
+	# An exclusive load on a device: svmm injects an external abort: SIGBUS.
+	case " $got " in
+	*" ldxr=sigbus "*) ;;
+	*) fail mmio_nisv "ldxr was not refused with an abort: $got"; return ;;
+	esac
+	grep -q 'cannot be emulated.*external abort' "$err" ||
+		{ fail mmio_nisv "svmm did not log the refused instruction"; return; }
+	has SVMM-GUEST-MMIO-DONE || { fail mmio_nisv "the guest did not go on after lab_mmio, $(status)"; return; }
+	[ "$rc" = 0 ] || { fail mmio_nisv "$(status), want 0 (the guest powers off)"; return; }
+	echo "  | $got"
+	pass mmio_nisv
+}
+
+# validate_dtb: svmm validate writes the very device tree svmm run gives the guest.
+scenario_validate_dtb() {
+	local img=$LAB_TMP/vdtb.img vdtb=$LAB_TMP/validate.dtb rdtb=$LAB_TMP/run.dtb
+	image "$img" 8
+	rm -f "$vdtb" "$rdtb"
+	svmm_run validate_dtb.validate 20 validate --kernel "$GUEST/Image" --initrd "$GUEST/rootfs.cpio.gz" \
+		--cmdline "$GUEST_CMDLINE svmm.test=marker" --cpus 2 --memory 256M --disk "$img" --rng \
+		--console virtio --dtb-out "$vdtb"
+	[ "$rc" = 0 ] || { fail validate_dtb "svmm validate: $(status), want 0"; return; }
+	guest_run validate_dtb 60 svmm.test=marker --cpus 2 --memory 256M --disk "$img" --rng \
+		--console virtio --dtb-out "$rdtb"
+	[ -s "$rdtb" ] || { fail validate_dtb "svmm run wrote no device tree, $(status)"; return; }
+	cmp -s "$vdtb" "$rdtb" || { fail validate_dtb "validate's device tree differs from run's"; return; }
+	pass validate_dtb
 }
 
 scenario_blk_persist() {
