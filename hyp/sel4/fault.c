@@ -5,7 +5,12 @@
  *   VMFault          a guest access outside its mapped RAM and GIC CPU
  *                    interface: arch/aarch64 decodes the syndrome, the bus
  *                    dispatches (vGIC distributor, PL011, virtio-mmio), the
- *                    registers go back with the PC past the instruction.
+ *                    registers go back with the PC past the instruction. An
+ *                    access without a syndrome (LDP, write-back, DC ZVA) is
+ *                    decoded from the instruction (arch/aarch64/nisv.h); one
+ *                    that cannot be emulated, and an instruction fetch from
+ *                    an address with no RAM, become a synchronous external
+ *                    abort in the guest (hyp/sel4/guest_faults.h), as on KVM.
  *   VCPUFault        ESR_EL2 of a trapped WFI/WFE (skipped: the vCPU spins
  *                    through its idle loop), SMC (PSCI: the guest's device
  *                    tree says method "smc", because seL4 takes a guest's HVC
@@ -13,6 +18,8 @@
  *   VGICMaintenance  a list register was EOI'd: vgic_maintenance().
  *   VPPIEvent        the virtual timer fired: vgic_inject_ppi(); the vGIC's
  *                    eoi op acknowledges it (seL4_ARM_VCPU_AckVPPI).
+ *   UnknownSyscall   a guest HVC (PSCI is by SMC here): SMCCC NOT_SUPPORTED
+ *                    in x0 and the PC past it, as KVM answers unknown calls.
  *   anything else    logged, and the VM stops (HYP_STOP_ERROR); other VMs,
  *                    each with its own svmm, are not touched.
  *
@@ -21,6 +28,7 @@
  */
 #include "arch/aarch64/syndrome.h"
 #include "core/errors.h"
+#include "hyp/sel4/guest_faults.h"
 #include "hyp/sel4/hyp_sel4.h"
 #include "hyp/sel4/sel4_vm.h"
 
@@ -54,6 +62,42 @@ static bool fatal(struct hyp_vm *hyp, unsigned vcpu, microkit_msginfo *reply_msg
 	return false;
 }
 
+/* One access of an instruction without a syndrome, dispatched as vm_fault() does. */
+static int nisv_access(void *ctx, struct access *acc)
+{
+	struct hyp_vm *hyp = ctx;
+	int err;
+
+	vm_lock_devices(hyp->params.vm);
+	err = bus_dispatch(&hyp->params.vm->mmio, acc);
+	vm_unlock_devices(hyp->params.vm);
+	if (err < 0 && !acc->is_write)
+		acc->value = 0;
+	return 0;
+}
+
+/* A data abort arm64_decode_data_abort() refused (err): skipped, emulated or aborted. */
+static int undecoded_access(struct hyp_vm *hyp, unsigned vcpu, int err, uint64_t addr, uint64_t fsr,
+			    const struct arm64_abort_info *info, struct arm64_regs *regs)
+{
+	/* Cache maintenance by VA on a device does nothing there: skipped, as on KVM. */
+	if (err == -SVMM_ENOTSUP && info->cache_maintenance) {
+		arm64_skip_instruction(regs, arm64_esr_il32(fsr));
+		return 0;
+	}
+	if (err == -SVMM_ENOTSUP &&
+	    sel4_emulate_nisv(vcpu, addr, info->is_write, &hyp->params.vm->mem, nisv_access, hyp,
+			      regs) == 0)
+		return 0;
+	log_limited(&hyp->params.vm->log, &hyp->unhandled_log, LOG_WARN,
+		    "vCPU %u: access to 0x%llx at pc 0x%llx cannot be emulated "
+		    "(syndrome 0x%llx); the guest gets an external abort",
+		    vcpu, (unsigned long long)addr, (unsigned long long)regs->pc,
+		    (unsigned long long)fsr);
+	/* seL4 reports the IPA only: FAR_EL1 is marked not valid (FnV). */
+	return sel4_inject_abort(vcpu, ARM64_ABORT_DATA, 0, false, regs);
+}
+
 static bool vm_fault(struct hyp_vm *hyp, unsigned vcpu, microkit_msginfo *reply_msginfo)
 {
 	uint64_t ip = seL4_GetMR(seL4_VMFault_IP);
@@ -65,22 +109,19 @@ static bool vm_fault(struct hyp_vm *hyp, unsigned vcpu, microkit_msginfo *reply_
 	struct access acc;
 	int err;
 
-	if (prefetch || sel4_read_regs(vcpu, &regs) < 0) {
-		log_message(&hyp->params.vm->log, LOG_ERROR,
-			    "vCPU %u: %s fault at 0x%llx (pc 0x%llx, syndrome 0x%llx)", vcpu,
-			    prefetch ? "instruction" : "data", (unsigned long long)addr,
-			    (unsigned long long)ip, (unsigned long long)fsr);
+	if (sel4_read_regs(vcpu, &regs) < 0)
 		return fatal(hyp, vcpu, reply_msginfo);
-	}
-	err = arm64_decode_data_abort(fsr, addr, vcpu, &regs, &acc, &info);
-	if (err < 0) {
-		if (!(err == -SVMM_ENOTSUP && info.cache_maintenance))
-			log_limited(&hyp->params.vm->log, &hyp->unhandled_log, LOG_WARN,
-				    "vCPU %u: access to 0x%llx at pc 0x%llx cannot be emulated "
-				    "(syndrome 0x%llx); skipped",
-				    vcpu, (unsigned long long)addr, (unsigned long long)ip,
-				    (unsigned long long)fsr);
-		arm64_skip_instruction(&regs, arm64_esr_il32(fsr));
+	if (prefetch) {
+		/* A fetch from no RAM: the guest's kernel handles the abort, as on KVM. */
+		log_limited(&hyp->params.vm->log, &hyp->fault_log, LOG_WARN,
+			    "vCPU %u: instruction fetch at 0x%llx (IPA 0x%llx) from no RAM; "
+			    "the guest gets an instruction abort",
+			    vcpu, (unsigned long long)ip, (unsigned long long)addr);
+		if (sel4_inject_abort(vcpu, ARM64_ABORT_INSTRUCTION, ip, true, &regs) < 0)
+			return fatal(hyp, vcpu, reply_msginfo);
+	} else if ((err = arm64_decode_data_abort(fsr, addr, vcpu, &regs, &acc, &info)) < 0) {
+		if (undecoded_access(hyp, vcpu, err, addr, fsr, &info, &regs) < 0)
+			return fatal(hyp, vcpu, reply_msginfo);
 	} else {
 		vm_lock_devices(hyp->params.vm);
 		err = bus_dispatch(&hyp->params.vm->mmio, &acc);
@@ -94,6 +135,25 @@ static bool vm_fault(struct hyp_vm *hyp, unsigned vcpu, microkit_msginfo *reply_
 			acc.value = 0;
 		arm64_complete_data_abort(&info, &acc, &regs);
 	}
+	if (sel4_write_regs(vcpu, &regs, false) < 0)
+		return fatal(hyp, vcpu, reply_msginfo);
+	return finish(hyp, vcpu, reply_msginfo);
+}
+
+/*
+ * A guest HVC reaches svmm as an unknown system call (seL4 keeps HVC for
+ * itself), with the PC on the HVC. The guest's device tree says PSCI is by
+ * SMC, so no HVC is a call svmm serves: SMCCC NOT_SUPPORTED, as KVM
+ * answers a call it does not know.
+ */
+static bool hvc_call(struct hyp_vm *hyp, unsigned vcpu, microkit_msginfo *reply_msginfo)
+{
+	struct arm64_regs regs;
+
+	if (sel4_read_regs(vcpu, &regs) < 0)
+		return fatal(hyp, vcpu, reply_msginfo);
+	regs.x[0] = (uint64_t)(int64_t)ARM64_PSCI_NOT_SUPPORTED;
+	arm64_skip_instruction(&regs, true);
 	if (sel4_write_regs(vcpu, &regs, false) < 0)
 		return fatal(hyp, vcpu, reply_msginfo);
 	return finish(hyp, vcpu, reply_msginfo);
@@ -205,11 +265,7 @@ bool hyp_sel4_fault(struct hyp_vm *hyp, microkit_child child, microkit_msginfo m
 		return finish(hyp, vcpu, reply_msginfo);
 	}
 	case seL4_Fault_UnknownSyscall:
-		log_message(&hyp->params.vm->log, LOG_ERROR,
-			    "vCPU %u: HVC or SVC at pc 0x%llx, which seL4 takes as a system "
-			    "call (the guest must use PSCI method \"smc\")",
-			    vcpu, (unsigned long long)seL4_GetMR(seL4_UnknownSyscall_FaultIP));
-		return fatal(hyp, vcpu, reply_msginfo);
+		return hvc_call(hyp, vcpu, reply_msginfo);
 	case seL4_Fault_UserException:
 		log_message(&hyp->params.vm->log, LOG_ERROR, "vCPU %u: user exception at pc 0x%llx",
 			    vcpu, (unsigned long long)seL4_GetMR(seL4_UserException_FaultIP));

@@ -4,7 +4,7 @@
  * synchronous external abort taken to the guest's EL1 (inject.h), and a
  * data abort without an instruction syndrome emulated from the
  * instruction (nisv.h). These read and write the vCPU's EL1 registers
- * (seL4_ARM_VCPU_ReadRegs/WriteRegs); hyp/sel4/vmm.c calls them from its
+ * (seL4_ARM_VCPU_ReadRegs/WriteRegs); hyp/sel4/fault.c calls them from its
  * VMFault handler and writes the general registers back as for any fault.
  */
 #ifndef SVMM_HYP_SEL4_GUEST_FAULTS_H
