@@ -284,7 +284,7 @@ $(SEL4_OUT)/loader.img: $(SEL4_VMM_ELFS) $(SEL4_BLK_ELFS) $(SEL4_MUX_ELF) $(SEL4
 
 # Builds and boots svmm on seL4 in QEMU; SKIPs (successfully) without MICROKIT_SDK.
 check-sel4:
-	@bash tests/sel4/run.sh "$(MICROKIT_SDK)"
+	@bash tests/sel4/run.sh "$(MICROKIT_SDK)" $(SEL4_CASES)
 
 # Boot time and image sizes of svmm on seL4; SKIPs (successfully) without MICROKIT_SDK.
 bench-sel4:
