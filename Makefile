@@ -120,11 +120,20 @@ $(FUZZ_DIR)/libsvmm-fuzz.a: $(FUZZ_LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(FUZZ_DIR)/bin/%: tests/fuzz/%.c $(FUZZ_DIR)/libsvmm-fuzz.a
+# The VM description (config/) needs libc and json-c: its objects form a
+# second archive, linked ahead of the freestanding one, which harnesses
+# that do not use it never pull from.
+FUZZ_HOSTED_OBJS := $(CONFIG_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
+
+$(FUZZ_DIR)/libsvmm-fuzz-hosted.a: $(FUZZ_HOSTED_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_DIR)/bin/%: tests/fuzz/%.c $(FUZZ_DIR)/libsvmm-fuzz.a $(FUZZ_DIR)/libsvmm-fuzz-hosted.a
 	@mkdir -p $(dir $@)
 	@mkdir -p $(FUZZ_DIR)/deps
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MF $(FUZZ_DIR)/deps/$*.d -fsanitize=fuzzer -o $@ $< \
-		$(FUZZ_DIR)/libsvmm-fuzz.a -lfdt
+		$(FUZZ_DIR)/libsvmm-fuzz-hosted.a $(FUZZ_DIR)/libsvmm-fuzz.a -ljson-c -lfdt
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -135,7 +144,7 @@ fuzz: $(FUZZ_BINS)
 check-fuzz: $(FUZZ_BINS)
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-10} bash scripts/run-fuzzers.sh $(FUZZ_BINS)
 
--include $(FUZZ_LIB_OBJS:.o=.d) $(wildcard $(FUZZ_DIR)/deps/*.d)
+-include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_HOSTED_OBJS:.o=.d) $(wildcard $(FUZZ_DIR)/deps/*.d)
 
 # Command-line behaviour that needs no guest (errors, validate, terminal restore).
 check-host: $(BUILD)/svmm
