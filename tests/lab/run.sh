@@ -9,7 +9,7 @@
 #   --svmm PATH  static aarch64 svmm binary (default build/aarch64/svmm)
 #   --demo       interactive: the guest's shell on this terminal (QEMU: Ctrl-A x quits)
 #   --bench      the benchmarks (bench/lab-bench.sh) instead of the scenarios
-#   scenario...  run only these (default: all; see LAB_SCENARIOS in scenarios.sh)
+#   scenario...  run only these (default: all; see LAB_SCENARIOS in scenarios-*.sh)
 # Env: SVMM_LAB_CACHE (downloads), SVMM_LAB_BUILD (default build/lab),
 #      LAB_TIMEOUT (seconds for the whole outer run, default 900),
 #      LAB_SMOKE=1 (lab self-test lab_smoke; works without an svmm binary),
@@ -76,7 +76,7 @@ cp "$build/lab_sock" "$stage/usr/bin/lab_sock"
 cp -R "$cache/passt/." "$stage/"
 cp "$cache"/outer-modules/* "$stage/lib/modules/"
 cp "$here/outer-init.sh" "$stage/init"
-cp "$here/scenarios.sh" "$here/system-scenarios.sh" "$stage/"
+cp "$here"/scenarios*.sh "$stage/"
 cp "$root/bench/lab-bench.sh" "$stage/bench.sh"
 cp "$cache/Image" "$build/rootfs.cpio.gz" "$stage/guest/"
 [ ! -e "$svmm" ] || cp "$svmm" "$stage/svmm"

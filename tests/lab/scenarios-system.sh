@@ -6,6 +6,8 @@
 # The supervisor's stdout carries every VM's console, each line prefixed
 # with "[name] ", and its own "svmm: vm NAME: ..." state lines.
 
+LAB_SCENARIOS="$LAB_SCENARIOS system_two_vms system_reboot system_kill9"
+
 # system_start NAME SECS JSON: writes $LAB_TMP/NAME.json and runs the system in
 # the background, its stdin a fifo held open as fd 3. Sets $pid $out $err.
 system_start() {
