@@ -120,53 +120,6 @@ static int write_sel4_dtb(const struct vm_config *cfg)
 }
 
 /*
- * `svmm sdf`: the Microkit system description for the VM, on stdout or in
- * `out_path`. Written only once complete, so a refusal leaves no partial file.
- * With dtb_out (--dtb-out FILE) the guest's device tree is written too.
- */
-static int write_sdf(const struct vm_config *cfg, const char *out_path)
-{
-	struct sdf_params params = sdf_params_qemu_virt_aarch64();
-	struct config_error err = {{0}};
-	char *text = NULL;
-	size_t size = 0;
-	FILE *buffer = open_memstream(&text, &size);
-	FILE *out;
-	int status = SVMM_EXIT_POWEROFF;
-
-	if (buffer == NULL) {
-		fprintf(stderr, "svmm: out of memory\n");
-		return SVMM_EXIT_ERROR;
-	}
-	if (sdf_write(buffer, cfg, &params, &err) < 0) {
-		fclose(buffer);
-		free(text);
-		fprintf(stderr, "svmm: %s\n", err.message);
-		return SVMM_EXIT_USAGE;
-	}
-	fclose(buffer);
-	if (cfg->dtb_out != NULL) {
-		status = write_sel4_dtb(cfg);
-		if (status != SVMM_EXIT_POWEROFF) {
-			free(text);
-			return status;
-		}
-	}
-	out = out_path != NULL ? fopen(out_path, "w") : stdout;
-	if (out == NULL)
-		status = SVMM_EXIT_USAGE; /* a path that cannot be created is bad input */
-	else if (fwrite(text, 1, size, out) != size || fflush(out) != 0)
-		status = SVMM_EXIT_ERROR;
-	if (out != NULL && out != stdout && fclose(out) != 0)
-		status = SVMM_EXIT_ERROR;
-	if (status != SVMM_EXIT_POWEROFF)
-		fprintf(stderr, "svmm: cannot write the SDF to %s: %s\n",
-			out_path != NULL ? out_path : "standard output", strerror(errno));
-	free(text);
-	return status;
-}
-
-/*
  * Takes `--out FILE` and `--build-dir DIR` (or `--out=FILE`, ...) out of argv
  * for `svmm sdf`, leaving the options the VM description parser knows. A value that is itself
  * "--out" must be written `--cmdline=--out`.
@@ -208,32 +161,13 @@ static struct system_limits host_limits(void)
 	return (struct system_limits){"this host", cpus > 0 ? (unsigned)cpus : 1};
 }
 
-/* `svmm validate sys.json`: the system's rules, then every VM as `svmm validate` checks one. */
-static int validate_system(const struct system_config *sys)
-{
-	struct system_limits limits = host_limits();
-	struct config_error err = {{0}};
-
-	if (system_config_validate(sys, &limits, &err) < 0) {
-		fprintf(stderr, "svmm: %s\n", err.message);
-		return SVMM_EXIT_USAGE;
-	}
-	for (unsigned i = 0; i < sys->vm_count; i++) {
-		int status = validate(&sys->vms[i]);
-
-		if (status != SVMM_EXIT_POWEROFF)
-			return status;
-	}
-	printf("system %s: ok (%u VMs, %s scheduling)\n", sys->name, sys->vm_count,
-	       sys->scheduling == SYSTEM_SCHEDULING_DIRECT ? "direct" : "hybrid");
-	return SVMM_EXIT_POWEROFF;
-}
-
 /*
- * Before any VM of a system starts, everything `svmm validate` checks: bad
- * input stops the whole system with one line, not one VM halfway.
+ * Everything `svmm validate` checks of a system: its rules, then every VM as
+ * `svmm validate` checks one (`report`: with validate's line per VM). Before
+ * `svmm run` starts any VM, so bad input stops the whole system with one
+ * line, not one VM halfway.
  */
-static int check_system(const struct system_config *sys)
+static int check_system(const struct system_config *sys, bool report)
 {
 	struct system_limits limits = host_limits();
 	struct config_error err = {{0}};
@@ -243,11 +177,15 @@ static int check_system(const struct system_config *sys)
 		return SVMM_EXIT_USAGE;
 	}
 	for (unsigned i = 0; i < sys->vm_count; i++) {
-		int status = describe_guest(&sys->vms[i], 3, "hvc", NULL);
+		const struct vm_config *vm = &sys->vms[i];
+		int status = report ? validate(vm) : describe_guest(vm, 3, "hvc", NULL);
 
 		if (status != SVMM_EXIT_POWEROFF)
 			return status;
 	}
+	if (report)
+		printf("system %s: ok (%u VMs, %s scheduling)\n", sys->name, sys->vm_count,
+		       sys->scheduling == SYSTEM_SCHEDULING_DIRECT ? "direct" : "hybrid");
 	return SVMM_EXIT_POWEROFF;
 }
 
@@ -269,11 +207,11 @@ static int run_system_subcommand(const char *command, const char *path,
 		fprintf(stderr, "svmm: %s\n", err.message);
 		status = SVMM_EXIT_USAGE;
 	} else if (strcmp(command, "validate") == 0) {
-		status = validate_system(sys);
+		status = check_system(sys, true);
 	} else if (strcmp(command, "sdf") == 0) {
 		status = sdf_system_command(sys, out_path, build_dir, write_sel4_dtb);
 	} else if (strcmp(command, "run") == 0) {
-		status = check_system(sys);
+		status = check_system(sys, false);
 		if (status == SVMM_EXIT_POWEROFF &&
 		    hyp_check_host(err.message, sizeof(err.message)) < 0) {
 			fprintf(stderr, "svmm: %s\n", err.message);
@@ -291,7 +229,7 @@ static int run_system_subcommand(const char *command, const char *path,
 	return status;
 }
 
-/* `svmm sdf VM.json --build-dir DIR`: the VM as a system of one, for the seL4 build. */
+/* `svmm sdf VM.json [--build-dir DIR]`: the VM as a system of one. */
 static int write_lone_system(struct vm_config *cfg, const char *out_path, const char *build_dir)
 {
 	struct system_config *sys = malloc(sizeof(*sys));
@@ -358,10 +296,8 @@ static int run_subcommand(int argc, char **argv)
 		vm_config_free(&cfg);
 		return SVMM_EXIT_USAGE;
 	}
-	if (is_sdf && build_dir != NULL)
+	if (is_sdf)
 		status = write_lone_system(&cfg, out_path, build_dir);
-	else if (is_sdf)
-		status = write_sdf(&cfg, out_path);
 	else
 		status = is_validate ? validate(&cfg) : run_vm(&cfg, &settings);
 	vm_config_free(&cfg);

@@ -154,6 +154,10 @@ int sdf_system_command(struct system_config *sys, const char *out_path, const ch
 	fclose(buffer);
 	if (build_dir != NULL)
 		status = write_build_dir(sys, &params, build_dir, describe);
+	/* A lone VM's --dtb-out: its device tree where the user asked for it. */
+	for (unsigned i = 0; build_dir == NULL && i < sys->vm_count; i++)
+		if (status == SVMM_EXIT_POWEROFF && sys->vms[i].dtb_out != NULL)
+			status = describe(&sys->vms[i]);
 	if (status != SVMM_EXIT_POWEROFF) {
 		free(text);
 		return status;
