@@ -28,6 +28,7 @@
 #include "core/console_mux.h"
 #include "host/linux/console.h"
 #include "host/linux/event_loop.h"
+#include "host/linux/file.h"
 #include "host/linux/sched.h"
 
 /* How long VMs asked to stop may take before they are killed. */
@@ -88,19 +89,9 @@ static void terminal_emit(void *ctx, const uint8_t *data, size_t len)
 static void deliver_to_vm(void *ctx, unsigned vm, const uint8_t *data, size_t len)
 {
 	struct supervisor *sup = ctx;
-	int fd = sup->children[vm].input_fd;
 
 	/* A VM not reading its console (full pipe) loses the keys, as a busy UART would. */
-	while (fd >= 0 && len > 0) {
-		ssize_t done = write(fd, data, len);
-
-		if (done < 0 && errno == EINTR)
-			continue;
-		if (done <= 0)
-			return;
-		data += done;
-		len -= (size_t)done;
-	}
+	host_write_or_drop(sup->children[vm].input_fd, data, len);
 }
 
 static void vm_selected(void *ctx, unsigned vm, bool accepted)

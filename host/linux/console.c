@@ -11,6 +11,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "host/linux/file.h"
+
 #define CONSOLE_ESCAPE 0x01 /* Ctrl-A */
 
 /*
@@ -252,17 +254,8 @@ void console_write(void *opaque, const uint8_t *data, size_t len)
 {
 	struct console *console = opaque;
 
-	while (len > 0 && console->out_fd >= 0) {
-		ssize_t done = write(console->out_fd, data, len);
-
-		if (done < 0 && errno == EINTR)
-			continue;
-		/* Nobody reading (a full pty, a gone client): drop rather than stall the guest. */
-		if (done <= 0)
-			return;
-		data += done;
-		len -= (size_t)done;
-	}
+	/* Nobody reading (a full pty, a gone client): drop rather than stall the guest. */
+	host_write_or_drop(console->out_fd, data, len);
 }
 
 void console_close(struct console *console)

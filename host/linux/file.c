@@ -50,3 +50,20 @@ void host_file_unmap(struct host_file *file)
 	file->data = NULL;
 	file->size = 0;
 }
+
+size_t host_write_or_drop(int fd, const void *data, size_t len)
+{
+	const unsigned char *next = data;
+	size_t written = 0;
+
+	while (fd >= 0 && written < len) {
+		ssize_t done = write(fd, next + written, len - written);
+
+		if (done < 0 && errno == EINTR)
+			continue;
+		if (done <= 0)
+			break;
+		written += (size_t)done;
+	}
+	return written;
+}
