@@ -290,7 +290,13 @@ static int run_subcommand(int argc, char **argv)
 		return run_system_subcommand(argv[0], settings.system_path, &settings, out_path,
 					     build_dir);
 	}
-	limits = is_sdf ? SYSTEM_LIMITS_QEMU_VIRT_AARCH64 : host_limits();
+	if (is_sdf) {
+		struct sdf_params board = sdf_params_qemu_virt_aarch64();
+
+		limits = sdf_board_limits(&board);
+	} else {
+		limits = host_limits();
+	}
 	if (vm_config_validate(&cfg, &err) < 0 || system_config_check_vm(&cfg, &limits, &err) < 0) {
 		fprintf(stderr, "svmm: %s\n", err.message);
 		vm_config_free(&cfg);

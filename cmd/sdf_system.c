@@ -132,7 +132,7 @@ int sdf_system_command(struct system_config *sys, const char *out_path, const ch
 		       sdf_describe_fn describe)
 {
 	struct sdf_params params = sdf_params_qemu_virt_aarch64();
-	struct system_limits limits = SYSTEM_LIMITS_QEMU_VIRT_AARCH64;
+	struct system_limits limits = sdf_board_limits(&params);
 	struct config_error err = {{0}};
 	char *text = NULL;
 	size_t size = 0;

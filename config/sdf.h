@@ -47,6 +47,7 @@ struct sdf_params {
 	const char *board;	 /* Microkit board name, for messages */
 	uint64_t board_ram_size; /* all the board's RAM; guest RAM must fit in less */
 	unsigned max_vcpus;	 /* vcpu elements one VM may have on this board */
+	unsigned cores;		 /* physical cores under the SMP kernel */
 	uint64_t vaddr_limit;	 /* end of a PD's or VM's address space */
 
 	/*
@@ -126,6 +127,9 @@ struct sdf_params sdf_params_qemu_virt_aarch64(void);
  */
 int sdf_write_system(FILE *out, const struct system_config *sys, const struct sdf_params *params,
 		     struct config_error *err);
+
+/* The cores a system may name on the board the parameters describe. */
+struct system_limits sdf_board_limits(const struct sdf_params *params);
 
 /* sdf_write_system() for a system of one VM. */
 int sdf_write(FILE *out, const struct vm_config *cfg, const struct sdf_params *params,

@@ -28,6 +28,8 @@ struct sdf_params sdf_params_qemu_virt_aarch64(void)
 	     * interfaces, so a guest sees at most 8 CPUs.
 	     */
 	    .max_vcpus = 8,
+	    /* Microkit's smp configs for this board are built for QEMU -smp 4. */
+	    .cores = 4,
 	    /*
 	     * seL4's user address space end with hypervisor support and the
 	     * Cortex-A53's 40-bit physical addresses (Microkit's user_top()).
@@ -141,4 +143,9 @@ int sdf_check_params(const struct sdf_params *params, struct config_error *err)
 		return config_fail(err, "sdf: %u vCPUs at most: expected 1 to %u",
 				   params->max_vcpus, SDF_MAX_ID + 1);
 	return 0;
+}
+
+struct system_limits sdf_board_limits(const struct sdf_params *params)
+{
+	return (struct system_limits){params->board, params->cores};
 }

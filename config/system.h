@@ -55,9 +55,6 @@ struct system_limits {
 	unsigned max_cores;
 };
 
-/* QEMU's virt board under seL4's SMP kernel (QEMU -smp 4). */
-#define SYSTEM_LIMITS_QEMU_VIRT_AARCH64 ((struct system_limits){"qemu_virt_aarch64", 4})
-
 /* An empty system: no VMs, hybrid scheduling, name "svmm". */
 void system_config_init(struct system_config *sys);
 void system_config_free(struct system_config *sys);
