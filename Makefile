@@ -3,6 +3,7 @@
 # make                  svmm for this machine          -> build/<host isa>/svmm
 # make ARCH=aarch64     static aarch64 svmm (cross)    -> build/aarch64/svmm
 # make check            every test: format, freestanding, unit, host CLI, fuzz (short), lab
+# make prove            Frama-C WP proofs of the guest-facing parsers
 # make demo             boots a Linux guest under svmm in the emulated arm64 lab
 #
 # Dependencies come from Debian only: scripts/install-deps.sh installs them,
@@ -159,6 +160,12 @@ check-format:
 check-freestanding:
 	@bash scripts/check-freestanding.sh $(FREESTANDING_SRCS)
 
+# Frama-C WP proofs of the guest-facing parsers' ACSL contracts and of the
+# absence of run-time errors in them (scripts/prove.sh lists the files; the
+# README's "Proofs" section says what is proven).
+prove:
+	@bash scripts/prove.sh
+
 check-lab:
 	$(MAKE) ARCH=aarch64
 	bash tests/lab/run.sh --svmm build/aarch64/svmm
@@ -312,7 +319,7 @@ bench:
 clean:
 	rm -rf build/$(HOST_ARCH) build/aarch64
 
-.PHONY: all check check-unit check-host check-fuzz check-format check-freestanding check-lab demo bench clean
+.PHONY: all check check-unit check-host check-fuzz check-format check-freestanding check-lab prove demo bench clean
 .PHONY: fuzz fuzz-build sel4 sel4-image check-sel4 bench-sel4
 
 -include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)

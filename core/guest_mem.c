@@ -4,15 +4,21 @@
 #include "core/errors.h"
 #include "core/string.h"
 
+/* Written as a subtraction so that no sum can overflow. */
+/*@ assigns \nothing;
+    ensures \result != 0 <==> len != 0 && start + len > UINT64_MAX + 1; */
 static int range_wraps(uint64_t start, uint64_t len)
 {
-	return len != 0 && start + (len - 1) < start;
+	return len != 0 && len - 1 > UINT64_MAX - start;
 }
 
 int guest_mem_add(struct guest_mem *mem, uint64_t gpa, uint64_t size, void *host)
 {
 	if (size == 0 || host == NULL || range_wraps(gpa, size))
 		return -SVMM_EINVAL;
+	/*@ loop invariant 0 <= i <= mem->count;
+	    loop assigns i;
+	    loop variant mem->count - i; */
 	for (unsigned i = 0; i < mem->count; i++) {
 		const struct guest_region *r = &mem->regions[i];
 		uint64_t last = gpa + (size - 1), r_last = r->gpa + (r->size - 1);
@@ -30,6 +36,9 @@ void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
 {
 	if (range_wraps(gpa, len))
 		return NULL;
+	/*@ loop invariant 0 <= i <= mem->count;
+	    loop assigns i;
+	    loop variant mem->count - i; */
 	for (unsigned i = 0; i < mem->count; i++) {
 		const struct guest_region *r = &mem->regions[i];
 		uint64_t offset;

@@ -2,14 +2,18 @@
 # SPDX-License-Identifier: Apache-2.0
 # Installs, from Debian's archive only, everything svmm needs to build and test:
 # the host toolchain and libraries, the aarch64 cross toolchain and arm64 libfdt,
-# QEMU for the emulated arm64 test lab, and clang for fuzzing.
+# QEMU for the emulated arm64 test lab, clang for fuzzing, and Frama-C with
+# its provers for `make prove`.
 set -euo pipefail
 
+# frama-c-base, why3, z3, cvc4: `make prove` (Frama-C WP and the SMT provers
+# Debian's why3 1.5.1 detects; it does not know cvc5 1.0).
 # libclang-rt-dev: libFuzzer and the sanitizer runtimes for `make fuzz` (clang
 # only recommends it, and recommends are not installed here).
 host_pkgs=(build-essential pkg-config clang clang-format libclang-rt-dev libfdt-dev
            libjson-c-dev libcmocka-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-           qemu-system-arm cpio gzip xz-utils python3 device-tree-compiler)
+           qemu-system-arm cpio gzip xz-utils python3 device-tree-compiler
+           frama-c-base why3 z3 cvc4)
 
 missing=()
 for pkg in "${host_pkgs[@]}"; do
