@@ -25,6 +25,7 @@
 #include "core/errors.h"
 #include "host/linux/console.h"
 #include "host/linux/event_loop.h"
+#include "host/linux/guest_ram.h"
 #include "host/linux/log_stderr.h"
 #include "host/linux/sched.h"
 #include "hyp/hyp.h"
@@ -38,7 +39,7 @@ struct vmm {
 	const struct vm_config *cfg;
 	struct vm vm;
 	struct guest_images images;
-	void *ram;
+	struct guest_ram ram;
 	struct console console;
 	struct vmm_devices devices;
 	pthread_mutex_t device_lock;
@@ -194,19 +195,15 @@ static int vmm_setup_vm(struct vmm *vmm, const struct cli_settings *settings, ch
 	vm_init(&vmm->vm, cfg->name, &log);
 	vmm->vm.device_lock =
 	    (struct vm_lock){.acquire = vmm_lock, .release = vmm_unlock, .ctx = &vmm->device_lock};
-	/* Reserved, not committed: the host gives pages only as the guest touches them. */
-	vmm->ram = mmap(NULL, cfg->memory, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vmm->ram == MAP_FAILED) {
-		vmm->ram = NULL;
+	err = guest_ram_map(&vmm->ram, cfg->memory, vmm->images.map.ram_base);
+	if (err < 0) {
 		snprintf(why, WHY_LEN, "cannot reserve %llu MiB of guest memory: %s",
-			 (unsigned long long)(cfg->memory >> 20), strerror(errno));
-		return -errno;
+			 (unsigned long long)(cfg->memory >> 20), strerror(-err));
+		return err;
 	}
-	madvise(vmm->ram, cfg->memory, MADV_HUGEPAGE);
 	/* Both consoles write to the host console the same way. */
-	err = devices_create(&vmm->devices, cfg, &vmm->vm, &vmm->loop, vmm->ram, &console_output,
-			     why, WHY_LEN);
+	err = devices_create(&vmm->devices, cfg, &vmm->vm, &vmm->loop, vmm->ram.base,
+			     &console_output, why, WHY_LEN);
 	if (err < 0)
 		return err;
 	err = console_open(&vmm->console, cfg->console, cfg->console_path, why, WHY_LEN);
@@ -226,7 +223,7 @@ static int vmm_boot(struct vmm *vmm, char *why)
 	    .cpus = vmm->cfg->cpus,
 	    .map = *map,
 	    .ram_size = vmm->cfg->memory,
-	    .ram = vmm->ram,
+	    .ram = vmm->ram.base,
 	    .irq_lines = 64,
 	    .vcpu_cores = vmm->cfg->core_count > 0 ? vmm->cfg->cores : NULL,
 	    .on_stop = vmm_on_hyp_stop,
@@ -270,7 +267,7 @@ static void vmm_reset(struct vmm *vmm)
 	vmm->hyp = NULL;
 	devices_reset(&vmm->devices);
 	/* Private anonymous pages read as zero again after this: fresh RAM, no copy. */
-	madvise(vmm->ram, vmm->cfg->memory, MADV_DONTNEED);
+	guest_ram_discard(&vmm->ram);
 }
 
 /* Runs the VM until it stops for good; returns the exit status. */
@@ -348,8 +345,7 @@ static void vmm_teardown(struct vmm *vmm)
 		close(vmm->stopped_source.fd);
 	if (vmm->flush_source.fd >= 0)
 		close(vmm->flush_source.fd);
-	if (vmm->ram != NULL)
-		munmap(vmm->ram, vmm->cfg->memory);
+	guest_ram_unmap(&vmm->ram);
 	guest_images_release(&vmm->images);
 	pthread_mutex_destroy(&vmm->device_lock);
 	host_cgroup_leave(&vmm->cgroup);
