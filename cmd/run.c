@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cmd/devices.h"
+#include "cmd/exit_stats_print.h"
 #include "cmd/exit_status.h"
 #include "cmd/guest_images.h"
 #include "core/errors.h"
@@ -46,8 +47,10 @@ struct vmm {
 	struct event_loop loop;
 	struct event_source stopped_source, signal_source, flush_source;
 	struct hyp_vm *hyp;
-	struct host_cgroup cgroup; /* budget_us/period_us, when the host offers cgroup v2 */
-	int stop_signal;	   /* signal that asked us to stop, or 0 */
+	struct host_cgroup cgroup;     /* budget_us/period_us, when the host offers cgroup v2 */
+	int stop_signal;	       /* signal that asked us to stop, or 0 */
+	struct exit_stats *exit_stats; /* one per vCPU, kept across reboots */
+	bool print_stats;	       /* --stats: print them at exit too */
 	bool quit_requested;
 	uint8_t dtb[ARM64_DTB_MAX_SIZE];
 };
@@ -82,6 +85,15 @@ static void vmm_on_stopped(struct event_source *source, uint32_t events)
 	event_loop_stop(&vmm->loop);
 }
 
+/* The exit counters so far, on stderr (SIGUSR2, and at exit with --stats). */
+static void vmm_print_stats(struct vmm *vmm)
+{
+	vm_lock_devices(&vmm->vm);
+	exit_stats_print(stderr, vmm->cfg->name, vmm->exit_stats, vmm->cfg->cpus, &vmm->vm.mmio);
+	vm_unlock_devices(&vmm->vm);
+}
+
+/* SIGUSR2 prints the exit counters; the others stop the VM. */
 static void vmm_on_signal(struct event_source *source, uint32_t events)
 {
 	struct vmm *vmm = source->ctx;
@@ -90,6 +102,10 @@ static void vmm_on_signal(struct event_source *source, uint32_t events)
 	(void)events;
 	if (read(source->fd, &info, sizeof(info)) != (ssize_t)sizeof(info))
 		return;
+	if (info.ssi_signo == SIGUSR2) {
+		vmm_print_stats(vmm);
+		return;
+	}
 	vmm->stop_signal = (int)info.ssi_signo;
 	if (vmm->hyp != NULL)
 		hyp_vm_request_stop(vmm->hyp);
@@ -163,6 +179,7 @@ static int vmm_setup_events(struct vmm *vmm, char *why)
 	sigaddset(&stop_signals, SIGINT);
 	sigaddset(&stop_signals, SIGTERM);
 	sigaddset(&stop_signals, SIGHUP);
+	sigaddset(&stop_signals, SIGUSR2);
 	/* Blocked before any vCPU thread exists, so every thread inherits the mask and
 	 * the signals arrive only through the signalfd. */
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
@@ -226,6 +243,7 @@ static int vmm_boot(struct vmm *vmm, char *why)
 	    .ram = vmm->ram.base,
 	    .irq_lines = 64,
 	    .vcpu_cores = vmm->cfg->core_count > 0 ? vmm->cfg->cores : NULL,
+	    .exit_stats = vmm->exit_stats,
 	    .on_stop = vmm_on_hyp_stop,
 	    .on_stop_ctx = vmm,
 	};
@@ -362,6 +380,8 @@ int run_vm(const struct vm_config *cfg, const struct cli_settings *settings)
 		return SVMM_EXIT_ERROR;
 	}
 	vmm->cfg = cfg;
+	vmm->print_stats = settings->stats;
+	vmm->exit_stats = calloc(cfg->cpus, sizeof(*vmm->exit_stats));
 	vmm->signal_source.fd = vmm->stopped_source.fd = vmm->flush_source.fd = -1;
 	vmm->loop.epoll_fd = -1;
 	pthread_mutex_init(&vmm->device_lock, NULL);
@@ -375,7 +395,10 @@ int run_vm(const struct vm_config *cfg, const struct cli_settings *settings)
 		status = err == -ENOMEM ? SVMM_EXIT_ERROR : SVMM_EXIT_USAGE;
 	else
 		status = vmm_serve(vmm, why);
+	if (vmm->print_stats && vmm->exit_stats != NULL)
+		vmm_print_stats(vmm);
 	vmm_teardown(vmm);
+	free(vmm->exit_stats);
 	free(vmm);
 	if (why[0] != '\0' && status != SVMM_EXIT_POWEROFF)
 		fprintf(stderr, "svmm: %s\n", why);

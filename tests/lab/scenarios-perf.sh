@@ -2,7 +2,7 @@
 # Lab scenarios for what makes a VM fast (the figures themselves are bench/'s):
 # properties that must hold, checked without any timing. Sourced by scenarios.sh.
 
-LAB_SCENARIOS="$LAB_SCENARIOS ram_huge_pages"
+LAB_SCENARIOS="$LAB_SCENARIOS ram_huge_pages exit_stats"
 
 # guest_ram_huge_kb PID MIB: AnonHugePages (kB) of svmm's anonymous mapping of
 # exactly MIB MiB, the guest RAM; empty if there is not exactly one.
@@ -40,3 +40,32 @@ scenario_ram_huge_pages() {
 	pass ram_huge_pages
 }
 
+# svmm run --stats: SIGUSR2 prints each vCPU's exit counters while the guest runs,
+# and they are printed again at exit; the PL011 console's registers are among them.
+scenario_exit_stats() {
+	guest_start exit_stats 60 "$GUEST_CMDLINE svmm.test=echo" --stats --cpus 2 --memory 256M
+	if ! wait_for SVMM-GUEST-READY 40 $pid; then
+		guest_abort
+		fail exit_stats "no SVMM-GUEST-READY, $(status)"
+		return
+	fi
+	kill -USR2 $pid
+	local i=0
+	while [ $i -lt 50 ] && ! grep -q 'vcpu1: ' "$err"; do # 10 s
+		sleep 0.2
+		i=$((i + 1))
+	done
+	echo done >&3
+	guest_wait
+	[ "$rc" = 0 ] || { fail exit_stats "$(status) (SIGUSR2 must not stop the VM), want 0"; return; }
+	local blocks
+	blocks=$(grep -c 'exits to the VMM' "$err")
+	[ "$blocks" = 2 ] || { fail exit_stats "$blocks counter reports on stderr, want 2 (SIGUSR2, exit)"; return; }
+	grep -q '^  vcpu0: [1-9][0-9]* exits .*mmio=[1-9]' "$err" ||
+		{ fail exit_stats "no vcpu0 line with MMIO exits"; return; }
+	grep -q '^  vcpu1: ' "$err" || { fail exit_stats "no vcpu1 line"; return; }
+	grep -q '^    mmio pl011 .* write [1-9]' "$err" ||
+		{ fail exit_stats "no PL011 register writes counted"; return; }
+	echo "lab: exit_stats: at exit:$(grep -m1 '^  vcpu0: ' "$err"); busiest: $(grep -m1 '^    mmio ' "$err")"
+	pass exit_stats
+}
