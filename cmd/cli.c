@@ -26,6 +26,7 @@ enum cli_option_id {
 	OPT_PRIORITY,
 	OPT_BUDGET_US,
 	OPT_PERIOD_US,
+	OPT_STATS,
 	OPT_HELP,
 };
 
@@ -50,6 +51,7 @@ static const struct option cli_options[] = {
     {"period-us", required_argument, NULL, OPT_PERIOD_US},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
+    {"stats", no_argument, NULL, OPT_STATS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -132,6 +134,8 @@ void cli_print_usage(const char *command)
 	       "  --priority N           0..254, higher runs first (default 100; nice 0)\n"
 	       "  --budget-us N --period-us N  CPU time each vCPU may use per period\n"
 	       "  --dtb-out FILE         also write the generated device tree to FILE\n"
+	       "  --stats                print each vCPU's exits to the VMM (by kind, MMIO by\n"
+	       "                         device and register) at exit; SIGUSR2 prints them too\n"
 	       "  -v, --verbose          log more; -q, --quiet: errors only\n"
 	       "  --help                 this text\n",
 	       VM_CONFIG_MAX_CPUS);
@@ -161,6 +165,7 @@ enum cli_result cli_parse_vm(int argc, char **argv, bool positional_config, stru
 	int id;
 
 	settings->log_level = LOG_WARN;
+	settings->stats = false;
 	settings->system_path = NULL;
 	opterr = 0;
 	optind = 1;
@@ -178,6 +183,9 @@ enum cli_result cli_parse_vm(int argc, char **argv, bool positional_config, stru
 			break;
 		case 'q':
 			settings->log_level = LOG_ERROR;
+			break;
+		case OPT_STATS:
+			settings->stats = true;
 			break;
 		case '?':
 		case ':':

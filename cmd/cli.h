@@ -16,6 +16,7 @@ enum cli_result {
 
 struct cli_settings {
 	enum log_level log_level;
+	bool stats; /* --stats: print the vCPUs' exit counters at exit */
 	/* The --config (or positional) file when it is a system description; `cfg` is untouched. */
 	const char *system_path;
 };

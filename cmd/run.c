@@ -20,11 +20,13 @@
 #include <unistd.h>
 
 #include "cmd/devices.h"
+#include "cmd/exit_stats_print.h"
 #include "cmd/exit_status.h"
 #include "cmd/guest_images.h"
 #include "core/errors.h"
 #include "host/linux/console.h"
 #include "host/linux/event_loop.h"
+#include "host/linux/guest_ram.h"
 #include "host/linux/log_stderr.h"
 #include "host/linux/sched.h"
 #include "hyp/hyp.h"
@@ -38,15 +40,17 @@ struct vmm {
 	const struct vm_config *cfg;
 	struct vm vm;
 	struct guest_images images;
-	void *ram;
+	struct guest_ram ram;
 	struct console console;
 	struct vmm_devices devices;
 	pthread_mutex_t device_lock;
 	struct event_loop loop;
 	struct event_source stopped_source, signal_source, flush_source;
 	struct hyp_vm *hyp;
-	struct host_cgroup cgroup; /* budget_us/period_us, when the host offers cgroup v2 */
-	int stop_signal;	   /* signal that asked us to stop, or 0 */
+	struct host_cgroup cgroup;     /* budget_us/period_us, when the host offers cgroup v2 */
+	int stop_signal;	       /* signal that asked us to stop, or 0 */
+	struct exit_stats *exit_stats; /* one per vCPU, kept across reboots */
+	bool print_stats;	       /* --stats: print them at exit too */
 	bool quit_requested;
 	uint8_t dtb[ARM64_DTB_MAX_SIZE];
 };
@@ -81,6 +85,15 @@ static void vmm_on_stopped(struct event_source *source, uint32_t events)
 	event_loop_stop(&vmm->loop);
 }
 
+/* The exit counters so far, on stderr (SIGUSR2, and at exit with --stats). */
+static void vmm_print_stats(struct vmm *vmm)
+{
+	vm_lock_devices(&vmm->vm);
+	exit_stats_print(stderr, vmm->cfg->name, vmm->exit_stats, vmm->cfg->cpus, &vmm->vm.mmio);
+	vm_unlock_devices(&vmm->vm);
+}
+
+/* SIGUSR2 prints the exit counters; the others stop the VM. */
 static void vmm_on_signal(struct event_source *source, uint32_t events)
 {
 	struct vmm *vmm = source->ctx;
@@ -89,6 +102,10 @@ static void vmm_on_signal(struct event_source *source, uint32_t events)
 	(void)events;
 	if (read(source->fd, &info, sizeof(info)) != (ssize_t)sizeof(info))
 		return;
+	if (info.ssi_signo == SIGUSR2) {
+		vmm_print_stats(vmm);
+		return;
+	}
 	vmm->stop_signal = (int)info.ssi_signo;
 	if (vmm->hyp != NULL)
 		hyp_vm_request_stop(vmm->hyp);
@@ -162,6 +179,7 @@ static int vmm_setup_events(struct vmm *vmm, char *why)
 	sigaddset(&stop_signals, SIGINT);
 	sigaddset(&stop_signals, SIGTERM);
 	sigaddset(&stop_signals, SIGHUP);
+	sigaddset(&stop_signals, SIGUSR2);
 	/* Blocked before any vCPU thread exists, so every thread inherits the mask and
 	 * the signals arrive only through the signalfd. */
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
@@ -194,19 +212,15 @@ static int vmm_setup_vm(struct vmm *vmm, const struct cli_settings *settings, ch
 	vm_init(&vmm->vm, cfg->name, &log);
 	vmm->vm.device_lock =
 	    (struct vm_lock){.acquire = vmm_lock, .release = vmm_unlock, .ctx = &vmm->device_lock};
-	/* Reserved, not committed: the host gives pages only as the guest touches them. */
-	vmm->ram = mmap(NULL, cfg->memory, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vmm->ram == MAP_FAILED) {
-		vmm->ram = NULL;
+	err = guest_ram_map(&vmm->ram, cfg->memory, vmm->images.map.ram_base);
+	if (err < 0) {
 		snprintf(why, WHY_LEN, "cannot reserve %llu MiB of guest memory: %s",
-			 (unsigned long long)(cfg->memory >> 20), strerror(errno));
-		return -errno;
+			 (unsigned long long)(cfg->memory >> 20), strerror(-err));
+		return err;
 	}
-	madvise(vmm->ram, cfg->memory, MADV_HUGEPAGE);
 	/* Both consoles write to the host console the same way. */
-	err = devices_create(&vmm->devices, cfg, &vmm->vm, &vmm->loop, vmm->ram, &console_output,
-			     why, WHY_LEN);
+	err = devices_create(&vmm->devices, cfg, &vmm->vm, &vmm->loop, vmm->ram.base,
+			     &console_output, why, WHY_LEN);
 	if (err < 0)
 		return err;
 	err = console_open(&vmm->console, cfg->console, cfg->console_path, why, WHY_LEN);
@@ -226,9 +240,10 @@ static int vmm_boot(struct vmm *vmm, char *why)
 	    .cpus = vmm->cfg->cpus,
 	    .map = *map,
 	    .ram_size = vmm->cfg->memory,
-	    .ram = vmm->ram,
+	    .ram = vmm->ram.base,
 	    .irq_lines = 64,
 	    .vcpu_cores = vmm->cfg->core_count > 0 ? vmm->cfg->cores : NULL,
+	    .exit_stats = vmm->exit_stats,
 	    .on_stop = vmm_on_hyp_stop,
 	    .on_stop_ctx = vmm,
 	};
@@ -270,7 +285,7 @@ static void vmm_reset(struct vmm *vmm)
 	vmm->hyp = NULL;
 	devices_reset(&vmm->devices);
 	/* Private anonymous pages read as zero again after this: fresh RAM, no copy. */
-	madvise(vmm->ram, vmm->cfg->memory, MADV_DONTNEED);
+	guest_ram_discard(&vmm->ram);
 }
 
 /* Runs the VM until it stops for good; returns the exit status. */
@@ -348,8 +363,7 @@ static void vmm_teardown(struct vmm *vmm)
 		close(vmm->stopped_source.fd);
 	if (vmm->flush_source.fd >= 0)
 		close(vmm->flush_source.fd);
-	if (vmm->ram != NULL)
-		munmap(vmm->ram, vmm->cfg->memory);
+	guest_ram_unmap(&vmm->ram);
 	guest_images_release(&vmm->images);
 	pthread_mutex_destroy(&vmm->device_lock);
 	host_cgroup_leave(&vmm->cgroup);
@@ -366,6 +380,8 @@ int run_vm(const struct vm_config *cfg, const struct cli_settings *settings)
 		return SVMM_EXIT_ERROR;
 	}
 	vmm->cfg = cfg;
+	vmm->print_stats = settings->stats;
+	vmm->exit_stats = calloc(cfg->cpus, sizeof(*vmm->exit_stats));
 	vmm->signal_source.fd = vmm->stopped_source.fd = vmm->flush_source.fd = -1;
 	vmm->loop.epoll_fd = -1;
 	pthread_mutex_init(&vmm->device_lock, NULL);
@@ -379,7 +395,10 @@ int run_vm(const struct vm_config *cfg, const struct cli_settings *settings)
 		status = err == -ENOMEM ? SVMM_EXIT_ERROR : SVMM_EXIT_USAGE;
 	else
 		status = vmm_serve(vmm, why);
+	if (vmm->print_stats && vmm->exit_stats != NULL)
+		vmm_print_stats(vmm);
 	vmm_teardown(vmm);
+	free(vmm->exit_stats);
 	free(vmm);
 	if (why[0] != '\0' && status != SVMM_EXIT_POWEROFF)
 		fprintf(stderr, "svmm: %s\n", why);

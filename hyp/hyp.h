@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "arch/aarch64/guest_map.h"
+#include "core/exit_stats.h"
 #include "core/vm.h"
 
 struct hyp_vm;
@@ -49,6 +50,8 @@ struct hyp_vm_params {
 	unsigned irq_lines; /* how many device interrupt lines the guest needs */
 	/* The physical core of each vCPU (`cpus` entries), or NULL: the host places them. */
 	const unsigned *vcpu_cores;
+	/* One per vCPU (`cpus` entries) where the backend counts exits, or NULL. */
+	struct exit_stats *exit_stats;
 	hyp_stop_notify_fn on_stop; /* the VM stopped or wants to stop */
 	void *on_stop_ctx;
 };

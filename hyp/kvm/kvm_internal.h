@@ -25,6 +25,7 @@ struct kvm_vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool thread_started;
+	struct exit_stats *stats; /* or NULL: nobody asked */
 };
 
 struct hyp_vm {

@@ -44,6 +44,8 @@ static void kvm_handle_mmio(struct kvm_vcpu *vcpu)
 	if (acc.is_write)
 		acc.value = le_load(run->mmio.data, run->mmio.len);
 	vm_lock_devices(hyp->params.vm);
+	if (vcpu->stats != NULL)
+		exit_stats_count_mmio(vcpu->stats, acc.gpa, acc.is_write);
 	err = bus_dispatch(&hyp->params.vm->mmio, &acc);
 	if (err < 0)
 		log_limited(&hyp->params.vm->log, &hyp->unhandled_mmio_log, LOG_WARN,
@@ -70,6 +72,22 @@ static enum hyp_stop_reason system_event_reason(uint32_t type)
 	}
 }
 
+static enum exit_kind kvm_exit_kind(uint32_t exit_reason)
+{
+	switch (exit_reason) {
+	case KVM_EXIT_MMIO:
+		return EXIT_MMIO;
+	case KVM_EXIT_INTR:
+		return EXIT_INTERRUPTED;
+	case KVM_EXIT_ARM_NISV:
+		return EXIT_NISV;
+	case KVM_EXIT_SYSTEM_EVENT:
+		return EXIT_SYSTEM_EVENT;
+	default:
+		return EXIT_OTHER;
+	}
+}
+
 /* Handles one exit; false when the vCPU should stop running. */
 static bool kvm_handle_exit(struct kvm_vcpu *vcpu)
 {
@@ -77,6 +95,8 @@ static bool kvm_handle_exit(struct kvm_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	const struct log_sink *log = &hyp->params.vm->log;
 
+	if (vcpu->stats != NULL)
+		exit_stats_count(vcpu->stats, kvm_exit_kind(run->exit_reason));
 	switch (run->exit_reason) {
 	case KVM_EXIT_MMIO:
 		kvm_handle_mmio(vcpu);
@@ -139,8 +159,11 @@ static void *kvm_vcpu_thread(void *arg)
 
 	while (!atomic_load(&hyp->stopping)) {
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				if (vcpu->stats != NULL)
+					exit_stats_count(vcpu->stats, EXIT_INTERRUPTED);
 				continue;
+			}
 			log_message(&hyp->params.vm->log, LOG_ERROR, "vCPU %u: KVM_RUN failed: %s",
 				    vcpu->index, strerror(errno));
 			kvm_vm_stop(hyp, HYP_STOP_ERROR);

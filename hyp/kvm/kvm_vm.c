@@ -84,8 +84,11 @@ static int kvm_create_vcpus(struct hyp_vm *hyp, char *why, unsigned why_len)
 	hyp->vcpus = calloc(hyp->params.cpus, sizeof(*hyp->vcpus));
 	if (hyp->vcpus == NULL)
 		return fail(why, why_len, -SVMM_ENOMEM, "out of memory");
-	for (unsigned i = 0; i < hyp->params.cpus; i++)
+	for (unsigned i = 0; i < hyp->params.cpus; i++) {
 		hyp->vcpus[i].fd = -1;
+		if (hyp->params.exit_stats != NULL)
+			hyp->vcpus[i].stats = &hyp->params.exit_stats[i];
+	}
 	for (unsigned i = 0; i < hyp->params.cpus; i++) {
 		struct kvm_vcpu *vcpu = &hyp->vcpus[i];
 		int err;
