@@ -18,7 +18,7 @@ OBJ := $(BUILD)/obj
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE $(WARNINGS) -I. -MMD -MP -DSVMM_VERSION='"$(VERSION)"'
-LDLIBS := -lfdt -ljson-c -lpthread
+LDLIBS := -lfdt -ljson-c -lseccomp -lpthread
 
 ifeq ($(ARCH),$(HOST_ARCH))
 CC ?= cc
@@ -54,9 +54,22 @@ CMD_SRCS := $(wildcard cmd/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
 CMD_OBJS := $(CMD_SRCS:%.c=$(OBJ)/%.o)
 
-all: $(BUILD)/svmm
+all: $(BUILD)/svmm $(BUILD)/svmm-test
 
 $(BUILD)/svmm: $(CMD_OBJS) $(BUILD)/libsvmm.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The lab's test build: svmm plus hidden triggers (SVMM_SANDBOX_TEST_TRIGGER)
+# that make a forbidden system call, so the lab sees the filters catch one.
+# The shipped svmm never contains them. The object linked first wins over
+# libsvmm.a's own host/linux/sandbox.o.
+TEST_TRIGGER_OBJS := $(OBJ)/test-triggers/host/linux/sandbox.o
+
+$(OBJ)/test-triggers/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DSVMM_SANDBOX_TEST_TRIGGER -c -o $@ $<
+
+$(BUILD)/svmm-test: $(CMD_OBJS) $(TEST_TRIGGER_OBJS) $(BUILD)/libsvmm.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libsvmm.a: $(LIB_OBJS)
@@ -64,7 +77,7 @@ $(BUILD)/libsvmm.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 ifeq ($(ARCH),aarch64)
-$(LIB_OBJS) $(CMD_OBJS): | $(SYSROOT)/.done
+$(LIB_OBJS) $(CMD_OBJS) $(TEST_TRIGGER_OBJS): | $(SYSROOT)/.done
 $(SYSROOT)/.done: scripts/arm64-sysroot.sh
 	bash scripts/arm64-sysroot.sh $(SYSROOT)
 endif
@@ -322,4 +335,4 @@ clean:
 .PHONY: all check check-unit check-host check-fuzz check-format check-freestanding check-lab prove demo bench clean
 .PHONY: fuzz fuzz-build sel4 sel4-image check-sel4 bench-sel4
 
--include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(TEST_TRIGGER_OBJS:.o=.d)

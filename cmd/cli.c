@@ -27,6 +27,7 @@ enum cli_option_id {
 	OPT_BUDGET_US,
 	OPT_PERIOD_US,
 	OPT_STATS,
+	OPT_SECCOMP,
 	OPT_HELP,
 };
 
@@ -49,6 +50,7 @@ static const struct option cli_options[] = {
     {"priority", required_argument, NULL, OPT_PRIORITY},
     {"budget-us", required_argument, NULL, OPT_BUDGET_US},
     {"period-us", required_argument, NULL, OPT_PERIOD_US},
+    {"seccomp", required_argument, NULL, OPT_SECCOMP},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"stats", no_argument, NULL, OPT_STATS},
@@ -113,7 +115,7 @@ void cli_print_usage(const char *command)
 	printf("usage: svmm %s %s[options]\n\n", command,
 	       strcmp(command, "run") != 0 ? "[VM.json] " : "");
 	printf("A --config file with \"vms\" is a system description: all its VMs run (or\n"
-	       "are checked) together, and only -v/-q may be added to it.\n\n");
+	       "are checked) together, and only -v/-q/--seccomp may be added to it.\n\n");
 	printf("  --config FILE          VM description (JSON); flags override its fields\n"
 	       "  --kernel FILE          raw arm64 Linux Image (not gzip-compressed)\n"
 	       "  --initrd FILE          initial ramdisk\n"
@@ -133,6 +135,8 @@ void cli_print_usage(const char *command)
 	       "  --cores C,C...         pin vCPU i to host core C[i] (one per vCPU)\n"
 	       "  --priority N           0..254, higher runs first (default 100; nice 0)\n"
 	       "  --budget-us N --period-us N  CPU time each vCPU may use per period\n"
+	       "  --seccomp MODE         kill (default): a forbidden system call stops svmm;\n"
+	       "                         log: the kernel logs it; off: no filter\n"
 	       "  --dtb-out FILE         also write the generated device tree to FILE\n"
 	       "  --stats                print each vCPU's exits to the VMM (by kind, MMIO by\n"
 	       "                         device and register) at exit; SIGUSR2 prints them too\n"
@@ -166,6 +170,7 @@ enum cli_result cli_parse_vm(int argc, char **argv, bool positional_config, stru
 
 	settings->log_level = LOG_WARN;
 	settings->stats = false;
+	settings->seccomp = SANDBOX_KILL;
 	settings->system_path = NULL;
 	opterr = 0;
 	optind = 1;
@@ -186,6 +191,13 @@ enum cli_result cli_parse_vm(int argc, char **argv, bool positional_config, stru
 			break;
 		case OPT_STATS:
 			settings->stats = true;
+			break;
+		case OPT_SECCOMP:
+			if (sandbox_parse_mode(optarg, &settings->seccomp) < 0) {
+				snprintf(err->message, sizeof(err->message),
+					 "--seccomp %s: want kill, log or off", optarg);
+				return CLI_ERROR;
+			}
 			break;
 		case '?':
 		case ':':

@@ -7,6 +7,7 @@
 
 #include "config/vm_config.h"
 #include "core/log.h"
+#include "host/linux/sandbox.h"
 
 enum cli_result {
 	CLI_OK,
@@ -16,7 +17,8 @@ enum cli_result {
 
 struct cli_settings {
 	enum log_level log_level;
-	bool stats; /* --stats: print the vCPUs' exit counters at exit */
+	bool stats;		   /* --stats: print the vCPUs' exit counters at exit */
+	enum sandbox_mode seccomp; /* --seccomp: the filters on svmm's threads */
 	/* The --config (or positional) file when it is a system description; `cfg` is untouched. */
 	const char *system_path;
 };

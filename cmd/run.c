@@ -28,6 +28,7 @@
 #include "host/linux/event_loop.h"
 #include "host/linux/guest_ram.h"
 #include "host/linux/log_stderr.h"
+#include "host/linux/sandbox.h"
 #include "host/linux/sched.h"
 #include "hyp/hyp.h"
 
@@ -48,6 +49,7 @@ struct vmm {
 	struct event_source stopped_source, signal_source, flush_source;
 	struct hyp_vm *hyp;
 	struct host_cgroup cgroup;     /* budget_us/period_us, when the host offers cgroup v2 */
+	enum sandbox_mode seccomp;     /* --seccomp */
 	int stop_signal;	       /* signal that asked us to stop, or 0 */
 	struct exit_stats *exit_stats; /* one per vCPU, kept across reboots */
 	bool print_stats;	       /* --stats: print them at exit too */
@@ -63,6 +65,18 @@ static void vmm_lock(void *ctx)
 static void vmm_unlock(void *ctx)
 {
 	pthread_mutex_unlock(ctx);
+}
+
+/* Called on each vCPU thread before it first runs the guest: confines it. */
+static int vmm_on_vcpu_thread(void *ctx, unsigned vcpu)
+{
+	struct vmm *vmm = ctx;
+	char why[WHY_LEN];
+
+	if (sandbox_enter(vmm->seccomp, SANDBOX_THREAD_VCPU, why, sizeof(why)) == 0)
+		return 0;
+	log_message(&vmm->vm.log, LOG_ERROR, "vCPU %u: %s", vcpu, why);
+	return -1;
 }
 
 /* Called on a vCPU thread: wakes the event loop. */
@@ -246,6 +260,8 @@ static int vmm_boot(struct vmm *vmm, char *why)
 	    .exit_stats = vmm->exit_stats,
 	    .on_stop = vmm_on_hyp_stop,
 	    .on_stop_ctx = vmm,
+	    .on_vcpu_thread = vmm_on_vcpu_thread,
+	    .on_vcpu_thread_ctx = vmm,
 	};
 	struct hyp_vm_platform platform;
 	int err = 0;
@@ -382,6 +398,7 @@ int run_vm(const struct vm_config *cfg, const struct cli_settings *settings)
 	vmm->cfg = cfg;
 	vmm->print_stats = settings->stats;
 	vmm->exit_stats = calloc(cfg->cpus, sizeof(*vmm->exit_stats));
+	vmm->seccomp = settings->seccomp;
 	vmm->signal_source.fd = vmm->stopped_source.fd = vmm->flush_source.fd = -1;
 	vmm->loop.epoll_fd = -1;
 	pthread_mutex_init(&vmm->device_lock, NULL);
@@ -393,6 +410,9 @@ int run_vm(const struct vm_config *cfg, const struct cli_settings *settings)
 	/* What the user named (a disk in use, a tap, a socket path) is bad input; memory is not. */
 	else if ((err = vmm_setup_vm(vmm, settings, why)) < 0)
 		status = err == -ENOMEM ? SVMM_EXIT_ERROR : SVMM_EXIT_USAGE;
+	/* Everything named on the command line is open: from here on, only what serving needs. */
+	else if (sandbox_enter(vmm->seccomp, SANDBOX_THREAD_MAIN, why, sizeof(why)) < 0)
+		status = SVMM_EXIT_ERROR;
 	else
 		status = vmm_serve(vmm, why);
 	if (vmm->print_stats && vmm->exit_stats != NULL)

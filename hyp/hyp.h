@@ -54,6 +54,14 @@ struct hyp_vm_params {
 	struct exit_stats *exit_stats;
 	hyp_stop_notify_fn on_stop; /* the VM stopped or wants to stop */
 	void *on_stop_ctx;
+	/*
+	 * Optional: called on each vCPU thread once the backend has set it up,
+	 * before it first enters the guest (where vCPUs are threads of svmm's:
+	 * KVM), so the caller can confine the thread (a seccomp filter) without
+	 * the backend knowing the policy. Nonzero stops the VM with an error.
+	 */
+	int (*on_vcpu_thread)(void *ctx, unsigned vcpu);
+	void *on_vcpu_thread_ctx;
 };
 
 /* Facts about the VM the backend made, which the guest's boot description needs. */

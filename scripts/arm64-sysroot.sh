@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Unpacks Debian's arm64 libfdt and json-c (headers and static libraries)
+# Unpacks Debian's arm64 libfdt, json-c and libseccomp (headers and static libraries)
 # into a private sysroot so the aarch64 svmm links statically against them.
 set -euo pipefail
 sysroot=${1:?usage: arm64-sysroot.sh DIR}
-pkgs=(libfdt-dev:arm64 libfdt1:arm64 libjson-c-dev:arm64 libjson-c5:arm64)
+pkgs=(libfdt-dev:arm64 libfdt1:arm64 libjson-c-dev:arm64 libjson-c5:arm64
+      libseccomp-dev:arm64 libseccomp2:arm64)
 
 download=$(mktemp -d)
 trap 'rm -rf "$download"' EXIT

@@ -11,7 +11,7 @@ set -euo pipefail
 # libclang-rt-dev: libFuzzer and the sanitizer runtimes for `make fuzz` (clang
 # only recommends it, and recommends are not installed here).
 host_pkgs=(build-essential pkg-config clang clang-format libclang-rt-dev libfdt-dev
-           libjson-c-dev libcmocka-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+           libjson-c-dev libseccomp-dev libcmocka-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
            qemu-system-arm cpio gzip xz-utils python3 device-tree-compiler
            frama-c-base why3 z3 cvc4)
 

@@ -156,6 +156,11 @@ static void *kvm_vcpu_thread(void *arg)
 	sigaddset(&kick, KVM_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 	kvm_vcpu_pin(vcpu);
+	if (hyp->params.on_vcpu_thread != NULL &&
+	    hyp->params.on_vcpu_thread(hyp->params.on_vcpu_thread_ctx, vcpu->index) != 0) {
+		kvm_vm_stop(hyp, HYP_STOP_ERROR);
+		return NULL;
+	}
 
 	while (!atomic_load(&hyp->stopping)) {
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {

@@ -80,6 +80,8 @@ cp "$here"/scenarios*.sh "$stage/"
 cp "$root/bench/lab-bench.sh" "$stage/bench.sh"
 cp "$cache/Image" "$build/rootfs.cpio.gz" "$stage/guest/"
 [ ! -e "$svmm" ] || cp "$svmm" "$stage/svmm"
+# The test build beside it (hidden triggers for the sandbox scenarios), if made.
+[ ! -e "$svmm-test" ] || cp "$svmm-test" "$stage/svmm-test"
 chmod 755 "$stage/bin/busybox" "$stage/init"
 # Uncompressed on purpose: QEMU copies it straight into RAM, whereas gunzip of
 # ~35 MB costs ~0.5 s of emulated CPU time at every boot.

@@ -88,7 +88,7 @@ scenario_system_two_vms() {
 		{ fail system_two_vms "nice a '$(vcpu_threads "$pa" nice)' b '$(vcpu_threads "$pb" nice)', want -10 and 10"; stop $pid; exec 3>&-; return; }
 	want="0::/svmm/b-$pb"
 	[ "$(cat /proc/"$pb"/cgroup)" = "$want" ] && [ "$(cat /sys/fs/cgroup/svmm/b-"$pb"/cpu.max)" = "5000 10000" ] ||
-		{ fail system_two_vms "vm b in cgroup '$(cat /proc/"$pb"/cgroup)', want '$want' with cpu.max 5000 10000"; stop $pid; exec 3>&-; return; }
+		{ fail system_two_vms "vm b in cgroup '$(cat /proc/"$pb"/cgroup)', want '$want' with cpu.max 5000 10000 (it is '$(cat /sys/fs/cgroup/svmm/b-"$pb"/cpu.max 2>&1)')"; stop $pid; exec 3>&-; return; }
 	# Console input reaches the selected VM only: b first, then a.
 	send_to 2 typed-to-b
 	system_wait_for 'vm b: powered off' 60
