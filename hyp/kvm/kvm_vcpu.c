@@ -138,9 +138,16 @@ static void *kvm_vcpu_thread(void *arg)
 	kvm_vcpu_pin(vcpu);
 
 	while (!atomic_load(&hyp->stopping)) {
+		kvm_vcpu_pause_point(vcpu);
+		if (atomic_load(&hyp->stopping))
+			break;
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			/* Kicked: re-arm KVM_RUN, then see why (stopping and pauses are set before
+			 * the kick, so none is missed). */
+			if (errno == EINTR || errno == EAGAIN) {
+				vcpu->run->immediate_exit = 0;
 				continue;
+			}
 			log_message(&hyp->params.vm->log, LOG_ERROR, "vCPU %u: KVM_RUN failed: %s",
 				    vcpu->index, strerror(errno));
 			kvm_vm_stop(hyp, HYP_STOP_ERROR);
