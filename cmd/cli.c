@@ -26,6 +26,7 @@ enum cli_option_id {
 	OPT_PRIORITY,
 	OPT_BUDGET_US,
 	OPT_PERIOD_US,
+	OPT_API,
 	OPT_HELP,
 };
 
@@ -50,6 +51,7 @@ static const struct option cli_options[] = {
     {"period-us", required_argument, NULL, OPT_PERIOD_US},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
+    {"api", required_argument, NULL, OPT_API},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -132,6 +134,7 @@ void cli_print_usage(const char *command)
 	       "  --priority N           0..254, higher runs first (default 100; nice 0)\n"
 	       "  --budget-us N --period-us N  CPU time each vCPU may use per period\n"
 	       "  --dtb-out FILE         also write the generated device tree to FILE\n"
+	       "  --api PATH             (run) serve the control API on a unix socket there\n"
 	       "  -v, --verbose          log more; -q, --quiet: errors only\n"
 	       "  --help                 this text\n",
 	       VM_CONFIG_MAX_CPUS);
@@ -162,6 +165,7 @@ enum cli_result cli_parse_vm(int argc, char **argv, bool positional_config, stru
 
 	settings->log_level = LOG_WARN;
 	settings->system_path = NULL;
+	settings->api_path = NULL;
 	opterr = 0;
 	optind = 1;
 	/* First pass: options that do not set fields, and the file the others override. */
@@ -169,6 +173,9 @@ enum cli_result cli_parse_vm(int argc, char **argv, bool positional_config, stru
 		switch (id) {
 		case OPT_CONFIG:
 			config_path = optarg;
+			break;
+		case OPT_API:
+			settings->api_path = optarg;
 			break;
 		case OPT_HELP:
 			cli_print_usage(argv[0]);

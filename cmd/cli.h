@@ -18,6 +18,7 @@ struct cli_settings {
 	enum log_level log_level;
 	/* The --config (or positional) file when it is a system description; `cfg` is untouched. */
 	const char *system_path;
+	const char *api_path; /* --api: the control API's socket, or NULL */
 };
 
 /*

@@ -161,7 +161,7 @@ scenario_lab_smoke() {
 }
 
 # The scenario files, in the default run's order (run.sh stages them beside this one).
-for part in vm devices system; do
+for part in vm devices system api; do
 	. "${LAB_DIR:-}/scenarios-$part.sh"
 done
 

@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: Apache-2.0
+# The control API (svmm run --api PATH, svmm ctl; docs/api.md).
+# shellcheck shell=bash
+
+LAB_SCENARIOS="$LAB_SCENARIOS api_pause_resume api_bad_requests api_stop"
+
+# api_guest NAME: a 2-vCPU heartbeat guest serving its API at $sock; fails NAME
+# and returns 1 if it does not beat.
+api_guest() {
+	sock=$LAB_TMP/$1.sock
+	guest_start "$1" 120 "$GUEST_CMDLINE svmm.test=heartbeat svmm.beats=0" --cpus 2 \
+		--memory 256M --api "$sock"
+	if ! wait_for "SVMM-GUEST-BEAT=3 " 60 $pid; then
+		guest_abort
+		fail "$1" "no heartbeat, $(status)"
+		return 1
+	fi
+}
+
+# A paused VM makes no progress (its heartbeat stops) and carries on when resumed.
+scenario_api_pause_resume() {
+	local name=api_pause_resume ctl=$LAB_TMP/api_pause_resume.ctl before after state mode
+	api_guest $name || return
+	mode=$(stat -c %a "$sock")
+	if ! "$SVMM" ctl "$sock" pause >"$ctl" 2>&1; then
+		guest_abort
+		fail $name "pause refused: $(cat "$ctl")"
+		return
+	fi
+	state=$("$SVMM" ctl "$sock" status | sed -n 's/^state: //p')
+	# One beat may have been on its way to the console when the vCPUs stopped.
+	sleep 1
+	before=$(count SVMM-GUEST-BEAT)
+	sleep 3
+	after=$(count SVMM-GUEST-BEAT)
+	"$SVMM" ctl "$sock" resume >"$ctl" 2>&1
+	if ! wait_for "SVMM-GUEST-BEAT=$((after + 2)) " 30 $pid; then
+		guest_abort
+		fail $name "no heartbeat after resume (beats: $after)"
+		return
+	fi
+	"$SVMM" ctl "$sock" stop --force >/dev/null
+	guest_wait
+	if [ "$mode" != 600 ]; then fail $name "socket mode $mode, want 600"
+	elif [ "$state" != paused ]; then fail $name "status said state '$state' while paused"
+	elif [ "$before" != "$after" ]; then fail $name "paused guest beat: $before then $after"
+	elif [ "$rc" != 0 ]; then fail $name "stop: $(status), want 0"
+	elif [ -e "$sock" ]; then fail $name "socket left behind at exit"
+	else pass $name
+	fi
+}
+
+# Garbage, unknown commands, oversized lines and more clients than it serves get
+# error replies; the guest beats on and a good request is still answered.
+scenario_api_bad_requests() {
+	local name=api_bad_requests replies=$LAB_TMP/api_bad_requests.replies beats i long
+	local idle="" busy unknown refused
+	api_guest $name || return
+	long=$(head -c 6000 /dev/zero | tr '\0' x)
+	printf '%s\n' 'not json' '{"command":"format-disk"}' "{\"command\":\"$long\"}" \
+		'{"command":"status","version":2}' '{"command":"status"}' |
+		timeout 10 lab_sock unix-cat "$sock" >"$replies" 2>&1
+	# Ten clients that send nothing and read nothing for a while: eight are served,
+	# two are told there are too many, and so is svmm ctl meanwhile.
+	i=0
+	while [ $i -lt 10 ]; do
+		sleep 4 | timeout 10 lab_sock unix-cat "$sock" >"$LAB_TMP/$name.idle$i" 2>&1 &
+		idle="$idle $!"
+		i=$((i + 1))
+	done
+	sleep 1
+	"$SVMM" ctl "$sock" status >/dev/null 2>"$LAB_TMP/$name.busy"
+	busy=$?
+	wait $idle
+	refused=$(cat "$LAB_TMP/$name".idle* | grep -c 'too many clients')
+	"$SVMM" ctl "$sock" no-such-command >/dev/null 2>"$LAB_TMP/$name.unknown"
+	unknown=$?
+	beats=$(count SVMM-GUEST-BEAT)
+	wait_for "SVMM-GUEST-BEAT=$((beats + 2)) " 30 $pid
+	"$SVMM" ctl "$sock" stop --force >/dev/null
+	guest_wait
+	if [ "$(grep -c '"ok":false' "$replies")" != 4 ]; then
+		fail $name "want 4 error replies, got: $(tr '\n' ' ' <"$replies")"
+	elif [ "$(grep -c '"ok":true' "$replies")" != 1 ]; then
+		fail $name "status after bad requests not answered: $(tail -n 1 "$replies")"
+	elif [ "$refused" != 2 ]; then fail $name "$refused of 10 idle clients refused, want 2"
+	elif [ "$busy" != 1 ] || ! grep -q 'too many clients' "$LAB_TMP/$name.busy"; then
+		fail $name "svmm ctl among 8 idle clients: exit $busy, $(cat "$LAB_TMP/$name.busy")"
+	elif [ "$unknown" != 1 ] || ! grep -q 'unknown command' "$LAB_TMP/$name.unknown"; then
+		fail $name "svmm ctl no-such-command: exit $unknown, $(cat "$LAB_TMP/$name.unknown")"
+	elif ! has "SVMM-GUEST-BEAT=$((beats + 2)) "; then fail $name "the guest stopped beating"
+	elif [ "$rc" != 0 ]; then fail $name "stop: $(status), want 0"
+	else pass $name
+	fi
+}
+
+# stop ends the VM: svmm exits 0 and removes its socket.
+scenario_api_stop() {
+	local name=api_stop ctl=$LAB_TMP/api_stop.ctl
+	api_guest $name || return
+	"$SVMM" ctl "$sock" stop --timeout-ms 5000 >"$ctl" 2>&1
+	i=$?
+	guest_wait
+	if [ "$i" != 0 ]; then fail $name "svmm ctl stop exited $i: $(cat "$ctl")"
+	elif [ "$rc" != 0 ]; then fail $name "$(status), want 0"
+	elif [ -e "$sock" ]; then fail $name "socket left behind at exit"
+	else pass $name
+	fi
+}
