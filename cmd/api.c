@@ -6,6 +6,9 @@
 
 #include "core/errors.h"
 
+/* As long as QEMU's gpio-key holds it: well past gpio-keys' debounce (5 ms). */
+#define VM_API_KEY_PRESS_MS 100
+
 static char *vm_api_refuse(enum api_command command, const char *why)
 {
 	char line[256];
@@ -25,30 +28,39 @@ static void vm_api_on_stop_timer(struct event_source *source, uint32_t events)
 		api->ops->hard_stop(api->ctx);
 }
 
+static void vm_api_on_key_timer(struct event_source *source, uint32_t events)
+{
+	struct vm_api *api = source->ctx;
+
+	(void)events;
+	event_drain(source->fd);
+	api->ops->power_key(api->ctx, false);
+}
+
 static char *vm_api_stop(struct vm_api *api, const struct api_request *req)
 {
 	struct vm_decision d = vm_lifecycle_request(
 	    &api->lifecycle,
 	    req->force || req->timeout_ms == 0 ? VM_ACTION_HARD_STOP : VM_ACTION_STOP);
-	struct json_object *reply;
+	struct json_object *reply, *result;
 	const char *how = "hard";
 
 	if (d.effect == VM_EFFECT_REFUSED)
 		return vm_api_refuse(req->command, d.why);
 	if (d.effect == VM_EFFECT_POWER_KEY) {
-		if (api->ops->power_key(api->ctx) == 0) {
-			how = "power-key";
-			event_timer_arm(&api->stop_timer, req->timeout_ms);
-		} else {
-			api->ops->hard_stop(api->ctx); /* no key the guest could see */
-		}
+		how = "power-key";
+		api->ops->power_key(api->ctx, true);
+		event_timer_arm(&api->key_timer, VM_API_KEY_PRESS_MS);
+		event_timer_arm(&api->stop_timer, req->timeout_ms);
 	} else if (d.effect == VM_EFFECT_HARD_STOP) {
 		api->ops->hard_stop(api->ctx);
 	} else {
 		how = "already-stopping";
 	}
 	reply = api_reply_ok(req->command);
-	json_object_object_add(reply, "stop", json_object_new_string(how));
+	result = json_object_new_object();
+	json_object_object_add(result, "stop", json_object_new_string(how));
+	json_object_object_add(reply, "result", result);
 	return api_reply_line(reply);
 }
 
@@ -123,21 +135,27 @@ int vm_api_open(struct vm_api *api, const char *path, struct event_loop *loop,
 {
 	int err;
 
-	*api = (struct vm_api){.ops = ops, .ctx = ctx};
+	*api = (struct vm_api){.ops = ops, .ctx = ctx, .stop_timer.fd = -1, .key_timer.fd = -1};
 	vm_lifecycle_init(&api->lifecycle);
 	api->stop_timer = (struct event_source){.on_event = vm_api_on_stop_timer, .ctx = api};
+	api->key_timer = (struct event_source){.on_event = vm_api_on_key_timer, .ctx = api};
 	err = event_timer_create(&api->stop_timer);
 	if (err == 0)
+		err = event_timer_create(&api->key_timer);
+	if (err == 0)
 		err = event_loop_add(loop, &api->stop_timer);
-	if (err < 0) {
+	if (err == 0)
+		err = event_loop_add(loop, &api->key_timer);
+	if (err == 0)
+		err = api_server_open(&api->server, path, loop, vm_api_handle, api, why, why_len);
+	else
 		snprintf(why, why_len, "--api: cannot set up a timer");
+	if (err < 0) {
+		/* The loop forgets closed descriptors by itself. */
 		if (api->stop_timer.fd >= 0)
 			close(api->stop_timer.fd);
-		return err;
-	}
-	err = api_server_open(&api->server, path, loop, vm_api_handle, api, why, why_len);
-	if (err < 0) {
-		close(api->stop_timer.fd);
+		if (api->key_timer.fd >= 0)
+			close(api->key_timer.fd);
 		return err;
 	}
 	api->open = true;
@@ -155,5 +173,6 @@ void vm_api_close(struct vm_api *api)
 		return;
 	api_server_close(&api->server);
 	close(api->stop_timer.fd);
+	close(api->key_timer.fd);
 	api->open = false;
 }

@@ -17,9 +17,9 @@
 struct vm_api_ops {
 	int (*pause)(void *ctx); /* 0 or a negative error: the VM runs on */
 	void (*resume)(void *ctx);
-	void (*reset)(void *ctx);     /* the VM is reset once the event loop returns */
-	int (*power_key)(void *ctx);  /* -SVMM_ENOTSUP when the guest has no power key */
-	void (*hard_stop)(void *ctx); /* the VM stops once the event loop returns */
+	void (*reset)(void *ctx); /* the VM is reset once the event loop returns */
+	void (*power_key)(void *ctx, bool pressed); /* the guest's power key (a GPIO line) */
+	void (*hard_stop)(void *ctx);		    /* the VM stops once the event loop returns */
 	/* Adds the VM's facts to `result`: `status` (false) or `metrics` (true). */
 	void (*report)(void *ctx, struct json_object *result, bool metrics);
 };
@@ -28,6 +28,7 @@ struct vm_api {
 	struct api_server server;
 	struct vm_lifecycle lifecycle;
 	struct event_source stop_timer; /* a stop's hard stop, when the guest takes too long */
+	struct event_source key_timer;	/* releases the power key */
 	const struct vm_api_ops *ops;
 	void *ctx;
 	bool open;

@@ -186,10 +186,13 @@ static void vmm_api_reset(void *ctx)
 	hyp_vm_request_stop(vmm->hyp);
 }
 
-static int vmm_api_power_key(void *ctx)
+static void vmm_api_power_key(void *ctx, bool pressed)
 {
-	(void)ctx;
-	return -SVMM_ENOTSUP; /* the guest has no power key yet (a PL061 GPIO) */
+	struct vmm *vmm = ctx;
+
+	vm_lock_devices(&vmm->vm);
+	machine_power_key(&vmm->devices.machine, pressed);
+	vm_unlock_devices(&vmm->vm);
 }
 
 static void vmm_api_hard_stop(void *ctx)

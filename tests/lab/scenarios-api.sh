@@ -2,7 +2,7 @@
 # The control API (svmm run --api PATH, svmm ctl; docs/api.md).
 # shellcheck shell=bash
 
-LAB_SCENARIOS="$LAB_SCENARIOS api_pause_resume api_bad_requests api_stop"
+LAB_SCENARIOS="$LAB_SCENARIOS api_pause_resume api_bad_requests api_stop api_stop_hard"
 
 # api_guest NAME: a 2-vCPU heartbeat guest serving its API at $sock; fails NAME
 # and returns 1 if it does not beat.
@@ -94,16 +94,43 @@ scenario_api_bad_requests() {
 	fi
 }
 
-# stop ends the VM: svmm exits 0 and removes its socket.
+# stop presses the guest's power key (a PL061 GPIO line, gpio-keys in the guest);
+# the guest powers itself off and svmm exits 0.
 scenario_api_stop() {
-	local name=api_stop ctl=$LAB_TMP/api_stop.ctl
-	api_guest $name || return
-	"$SVMM" ctl "$sock" stop --timeout-ms 5000 >"$ctl" 2>&1
-	i=$?
+	local name=api_stop ctl=$LAB_TMP/api_stop.ctl ctl_rc
+	sock=$LAB_TMP/$name.sock
+	guest_start $name 120 "$GUEST_CMDLINE svmm.test=heartbeat svmm.beats=0 svmm.modules=1 \
+svmm.powerkey=1" --cpus 2 --memory 256M --api "$sock"
+	if ! wait_for SVMM-GUEST-POWER-KEY-READY 60 $pid; then
+		guest_abort
+		fail $name "the guest found no power key, $(status)"
+		return
+	fi
+	# A timeout long enough that only the guest's own power-off can end the VM.
+	"$SVMM" ctl "$sock" stop --timeout-ms 600000 >"$ctl" 2>&1
+	ctl_rc=$?
 	guest_wait
-	if [ "$i" != 0 ]; then fail $name "svmm ctl stop exited $i: $(cat "$ctl")"
+	if [ "$ctl_rc" != 0 ]; then fail $name "svmm ctl stop exited $ctl_rc: $(cat "$ctl")"
+	elif ! grep -q 'power-key' "$ctl"; then fail $name "stop did not press the key: $(cat "$ctl")"
+	elif ! tr -d '\r' <"$out" | grep -qx SVMM-GUEST-POWER-KEY; then
+		fail $name "the guest saw no KEY_POWER press, $(status)"
 	elif [ "$rc" != 0 ]; then fail $name "$(status), want 0"
 	elif [ -e "$sock" ]; then fail $name "socket left behind at exit"
 	else pass $name
 	fi
 }
+
+# A guest that ignores its power key is stopped hard once the timeout passes.
+scenario_api_stop_hard() {
+	local name=api_stop_hard ctl=$LAB_TMP/api_stop_hard.ctl ctl_rc
+	api_guest $name || return
+	"$SVMM" ctl "$sock" stop --timeout-ms 1000 >"$ctl" 2>&1
+	ctl_rc=$?
+	guest_wait
+	if [ "$ctl_rc" != 0 ]; then fail $name "svmm ctl stop exited $ctl_rc: $(cat "$ctl")"
+	elif [ "$rc" != 0 ]; then fail $name "$(status), want 0"
+	elif [ -e "$sock" ]; then fail $name "socket left behind at exit"
+	else pass $name
+	fi
+}
+
