@@ -2,7 +2,8 @@
 # The control API (svmm run --api PATH, svmm ctl; docs/api.md).
 # shellcheck shell=bash
 
-LAB_SCENARIOS="$LAB_SCENARIOS api_pause_resume api_bad_requests api_stop api_stop_hard"
+LAB_SCENARIOS="$LAB_SCENARIOS api_pause_resume api_bad_requests api_stop api_stop_hard
+	api_system_restart"
 
 # api_guest NAME: a 2-vCPU heartbeat guest serving its API at $sock; fails NAME
 # and returns 1 if it does not beat.
@@ -134,3 +135,60 @@ scenario_api_stop_hard() {
 	fi
 }
 
+# The multi-VM runner's API: restart b (its own API stops it: no power key
+# listener, so hard after 1 s) while a beats on in the same process.
+scenario_api_system_restart() {
+	local name=api_system_restart api=$LAB_TMP/api_system_restart.api fifo a b pa beats list
+	local vm_state restart_rc
+	fifo=$LAB_TMP/$name.in
+	out=$LAB_TMP/$name.out err=$LAB_TMP/$name.err
+	a=$(system_vm a 1 0 "svmm.test=heartbeat svmm.beats=0")
+	b=$(system_vm b 1 1 "svmm.test=heartbeat svmm.beats=0")
+	printf '%s\n' "{\"scheduling\": \"direct\", \"vms\": [$a, $b]}" >"$LAB_TMP/$name.json"
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	timeout -s KILL 200 "$SVMM" run --config "$LAB_TMP/$name.json" --api "$api" \
+		<"$fifo" >"$out" 2>"$err" &
+	pid=$!
+	exec 3>"$fifo"
+	if ! system_wait_for '^\[a\] SVMM-GUEST-BEAT=3 ' 100 || ! system_wait_for '^\[b\] SVMM-GUEST-BEAT=3 ' 60; then
+		stop $pid
+		exec 3>&-
+		fail $name "the VMs do not beat, $(status)"
+		return
+	fi
+	list=$("$SVMM" ctl "$api" list | tr '\n' ' ')
+	pa=$(vm_pid a)
+	"$SVMM" ctl "$api" restart b --timeout-ms 1000 >"$LAB_TMP/$name.ctl" 2>&1
+	restart_rc=$?
+	system_wait_for 'vm b: stopped through the API: restarting' 30
+	beats=$(tr -d '\r' <"$out" | grep -c '^\[a\] SVMM-GUEST-BEAT')
+	# b boots again while a keeps beating.
+	wait_for_count() { # PATTERN N
+		local i=0
+		while [ $i -lt 300 ] && [ "$(tr -d '\r' <"$out" | grep -c "$1")" -lt "$2" ]; do
+			sleep 0.2
+			i=$((i + 1))
+		done
+	}
+	wait_for_count '^\[b\] SVMM-GUEST-INIT-OK' 2
+	wait_for_count '^\[a\] SVMM-GUEST-BEAT' $((beats + 3))
+	vm_state=$("$SVMM" ctl "$api.a" status | sed -n 's/^state: //p')
+	"$SVMM" ctl "$api" stop a --force >/dev/null
+	"$SVMM" ctl "$api" stop b --force >/dev/null
+	system_finish
+	tr -d '\r' <"$out" >"$out.txt"
+	if [ "$restart_rc" != 0 ]; then fail $name "restart b refused: $(cat "$LAB_TMP/$name.ctl")"
+	elif ! echo "$list" | grep -q 'vms\[0\].state: running vms\[0\].pid: [0-9]* .*vms\[1\].state: running'; then
+		fail $name "list said: $list"
+	elif [ "$(grep -c '^\[b\] SVMM-GUEST-INIT-OK' "$out.txt")" != 2 ]; then fail $name "vm b did not boot again"
+	elif [ "$(grep -c '^svmm: vm a: started' "$out.txt")" != 1 ] || [ "$(vm_pid a)" != "$pa" ]; then
+		fail $name "vm a was restarted too"
+	elif [ "$(grep -c '^\[a\] SVMM-GUEST-BEAT' "$out.txt")" -lt $((beats + 3)) ]; then
+		fail $name "vm a stopped beating while b restarted"
+	elif [ "$vm_state" != running ]; then fail $name "vm a's own API ($api.a) said state '$vm_state'"
+	elif [ "$rc" != 0 ]; then fail $name "both VMs stopped through the API but $(status), want 0"
+	elif [ -e "$api" ] || [ -e "$api.a" ]; then fail $name "API sockets left behind"
+	else pass $name
+	fi
+}
