@@ -55,7 +55,17 @@ void api_report_devices(struct json_object *result, const struct vm_config *cfg,
 		json_object_object_add(dev, "path", json_object_new_string(cfg->disks[i].path));
 		json_object_object_add(dev, "readonly",
 				       json_object_new_boolean(cfg->disks[i].readonly));
-		/* virtio-blk counts nothing yet: its counters go here when it does. */
+		if (metrics) {
+			const struct virtio_blk_stats *stats = &devices->machine.disks[i].stats;
+
+			add_u64(dev, "reads", stats->reads);
+			add_u64(dev, "read_bytes", stats->read_bytes);
+			add_u64(dev, "writes", stats->writes);
+			add_u64(dev, "write_bytes", stats->write_bytes);
+			add_u64(dev, "flushes", stats->flushes);
+			add_u64(dev, "other_requests", stats->other);
+			add_u64(dev, "errors", stats->errors);
+		}
 		json_object_array_add(list, dev);
 	}
 	for (unsigned i = 0; i < devices->nic_count; i++) {

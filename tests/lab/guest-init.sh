@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # /init of the INNER guest (the Linux that svmm boots). Behaviour is chosen by
 # svmm.test=MODE on the kernel command line: marker (default), reboot, echo,
-# shell, heartbeat, spin, paste, mmio, and the device modes blk, blkro, blk2, net,
+# shell, heartbeat, spin, paste, mmio, and the device modes blk, blkro, blk2, blkreads, net,
 # rng, vsock, blkbench. svmm.beats=N: how many heartbeat lines (one a second; 0: forever).
 # Other parameters: svmm.modules=1 loads the virtio modules; svmm.net=dhcp or
 # ADDR/LEN configures eth0; svmm.url=URL, svmm.serve=1, svmm.sink=HOST:PORT,...,
@@ -138,6 +138,15 @@ echo)
 	echo SVMM-GUEST-READY
 	read -r line
 	echo "SVMM-GUEST-GOT=$line"
+	;;
+blkreads)
+	# Once a console line arrives: exactly 10 O_DIRECT reads of 4 KiB from
+	# /dev/vda (each waits for the last, so none merge), then another line.
+	echo SVMM-GUEST-READY
+	read -r line
+	dd if=/dev/vda of=/dev/null bs=4096 count=10 iflag=direct 2>/dev/null
+	echo SVMM-GUEST-BLK-READ-DONE
+	read -r line
 	;;
 blk)
 	# /dev/vda keeps a boot count in sector 0 and the pattern at 1 MiB. The

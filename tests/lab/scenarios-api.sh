@@ -3,7 +3,7 @@
 # shellcheck shell=bash
 
 LAB_SCENARIOS="$LAB_SCENARIOS api_pause_resume api_bad_requests api_stop api_stop_hard
-	api_system_restart"
+	api_metrics_disk api_system_restart"
 
 # api_guest NAME: a 2-vCPU heartbeat guest serving its API at $sock; fails NAME
 # and returns 1 if it does not beat.
@@ -131,6 +131,37 @@ scenario_api_stop_hard() {
 	if [ "$ctl_rc" != 0 ]; then fail $name "svmm ctl stop exited $ctl_rc: $(cat "$ctl")"
 	elif [ "$rc" != 0 ]; then fail $name "$(status), want 0"
 	elif [ -e "$sock" ]; then fail $name "socket left behind at exit"
+	else pass $name
+	fi
+}
+
+# metrics: the disk's counters go up by exactly the 10 direct 4 KiB reads the
+# guest makes between two snapshots.
+scenario_api_metrics_disk() {
+	local name=api_metrics_disk sock=$LAB_TMP/api_metrics_disk.sock img=$LAB_TMP/api_metrics_disk.img
+	local before after reads bytes
+	image "$img" 8
+	guest_start $name 90 "$GUEST_CMDLINE svmm.test=blkreads svmm.modules=1" --cpus 1 \
+		--memory 256M --disk "$img" --api "$sock"
+	if ! wait_for SVMM-GUEST-READY 60 $pid; then
+		guest_abort
+		fail $name "no SVMM-GUEST-READY, $(status)"
+		return
+	fi
+	before=$("$SVMM" ctl "$sock" metrics)
+	echo go >&3
+	wait_for SVMM-GUEST-BLK-READ-DONE 30 $pid
+	after=$("$SVMM" ctl "$sock" metrics)
+	echo done >&3
+	guest_wait
+	field() { echo "$1" | sed -n "s/^devices\[1\]\.$2: //p"; }
+	reads=$(($(field "$after" reads) - $(field "$before" reads)))
+	bytes=$(($(field "$after" read_bytes) - $(field "$before" read_bytes)))
+	if [ "$(field "$after" name)" != vda ]; then fail $name "no vda in metrics: $(echo "$after" | tr '\n' ' ')"
+	elif [ "$reads" != 10 ] || [ "$bytes" != 40960 ]; then
+		fail $name "10 reads of 4 KiB counted as $reads reads, $bytes bytes"
+	elif [ "$(field "$after" errors)" != 0 ]; then fail $name "errors: $(field "$after" errors)"
+	elif [ "$rc" != 0 ]; then fail $name "$(status), want 0"
 	else pass $name
 	fi
 }
