@@ -3,7 +3,7 @@
 # shellcheck shell=bash
 
 LAB_SCENARIOS="$LAB_SCENARIOS api_pause_resume api_bad_requests api_stop api_stop_hard
-	api_metrics_disk api_system_restart"
+	api_reset_paused api_metrics_disk api_system_restart"
 
 # api_guest NAME: a 2-vCPU heartbeat guest serving its API at $sock; fails NAME
 # and returns 1 if it does not beat.
@@ -131,6 +131,28 @@ scenario_api_stop_hard() {
 	if [ "$ctl_rc" != 0 ]; then fail $name "svmm ctl stop exited $ctl_rc: $(cat "$ctl")"
 	elif [ "$rc" != 0 ]; then fail $name "$(status), want 0"
 	elif [ -e "$sock" ]; then fail $name "socket left behind at exit"
+	else pass $name
+	fi
+}
+
+# reset of a paused VM: the guest boots again (its heartbeat starts over) and runs.
+scenario_api_reset_paused() {
+	local name=api_reset_paused ctl=$LAB_TMP/api_reset_paused.ctl i state
+	api_guest $name || return
+	"$SVMM" ctl "$sock" pause >"$ctl" 2>&1 && "$SVMM" ctl "$sock" reset >>"$ctl" 2>&1
+	i=0
+	while [ $i -lt 300 ] && [ "$(count 'SVMM-GUEST-BEAT=2 ')" -lt 2 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	state=$("$SVMM" ctl "$sock" status | sed -n 's/^state: //p')
+	"$SVMM" ctl "$sock" stop --force >/dev/null
+	guest_wait
+	if [ "$(count SVMM-GUEST-INIT-OK)" != 2 ]; then
+		fail $name "booted $(count SVMM-GUEST-INIT-OK) times, want 2: $(tr '\n' ' ' <"$ctl")"
+	elif [ "$(count 'SVMM-GUEST-BEAT=2 ')" != 2 ]; then fail $name "no heartbeat after the reset"
+	elif [ "$state" != running ]; then fail $name "state '$state' after the reset, want running"
+	elif [ "$rc" != 0 ]; then fail $name "stop: $(status), want 0"
 	else pass $name
 	fi
 }
