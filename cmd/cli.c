@@ -28,6 +28,7 @@ enum cli_option_id {
 	OPT_PERIOD_US,
 	OPT_STATS,
 	OPT_SECCOMP,
+	OPT_API,
 	OPT_HELP,
 };
 
@@ -54,6 +55,7 @@ static const struct option cli_options[] = {
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"stats", no_argument, NULL, OPT_STATS},
+    {"api", required_argument, NULL, OPT_API},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -140,6 +142,7 @@ void cli_print_usage(const char *command)
 	       "  --dtb-out FILE         also write the generated device tree to FILE\n"
 	       "  --stats                print each vCPU's exits to the VMM (by kind, MMIO by\n"
 	       "                         device and register) at exit; SIGUSR2 prints them too\n"
+	       "  --api PATH             (run) serve the control API on a unix socket there\n"
 	       "  -v, --verbose          log more; -q, --quiet: errors only\n"
 	       "  --help                 this text\n",
 	       VM_CONFIG_MAX_CPUS);
@@ -172,6 +175,7 @@ enum cli_result cli_parse_vm(int argc, char **argv, bool positional_config, stru
 	settings->stats = false;
 	settings->seccomp = SANDBOX_KILL;
 	settings->system_path = NULL;
+	settings->api_path = NULL;
 	opterr = 0;
 	optind = 1;
 	/* First pass: options that do not set fields, and the file the others override. */
@@ -179,6 +183,9 @@ enum cli_result cli_parse_vm(int argc, char **argv, bool positional_config, stru
 		switch (id) {
 		case OPT_CONFIG:
 			config_path = optarg;
+			break;
+		case OPT_API:
+			settings->api_path = optarg;
 			break;
 		case OPT_HELP:
 			cli_print_usage(argv[0]);

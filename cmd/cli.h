@@ -21,6 +21,7 @@ struct cli_settings {
 	enum sandbox_mode seccomp; /* --seccomp: the filters on svmm's threads */
 	/* The --config (or positional) file when it is a system description; `cfg` is untouched. */
 	const char *system_path;
+	const char *api_path; /* --api: the control API's socket, or NULL */
 };
 
 /*

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd/cli.h"
+#include "cmd/ctl.h"
 #include "cmd/devices.h"
 #include "cmd/exit_status.h"
 #include "cmd/guest_images.h"
@@ -26,6 +27,7 @@ static void print_help(void)
 	printf("svmm %s: a virtual machine monitor for seL4 and Linux/KVM\n\n"
 	       "usage: svmm run [options]          boot a VM and serve it until it stops\n"
 	       "       svmm run --config SYS.json  run every VM of a system description (\"vms\")\n"
+	       "       svmm ctl SOCKET COMMAND [NAME]  talk to a VM's --api socket (docs/api.md)\n"
 	       "       svmm validate VM.json [options]  check a VM description without running "
 	       "it\n"
 	       "       svmm sdf VM.json [--out FILE] [options]  write the VM's Microkit system\n"
@@ -323,6 +325,8 @@ int main(int argc, char **argv)
 		printf("svmm %s\n", SVMM_VERSION);
 		return SVMM_EXIT_POWEROFF;
 	}
+	if (strcmp(command, "ctl") == 0)
+		return ctl_main(argc - 1, argv + 1);
 	if (strcmp(command, "run") == 0 || strcmp(command, "validate") == 0 ||
 	    strcmp(command, "sdf") == 0)
 		return run_subcommand(argc - 1, argv + 1);

@@ -17,8 +17,11 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "cmd/api.h"
+#include "cmd/api_report.h"
 #include "cmd/devices.h"
 #include "cmd/exit_stats_print.h"
 #include "cmd/exit_status.h"
@@ -54,6 +57,10 @@ struct vmm {
 	struct exit_stats *exit_stats; /* one per vCPU, kept across reboots */
 	bool print_stats;	       /* --stats: print them at exit too */
 	bool quit_requested;
+	struct vm_api api; /* --api */
+	bool api_reset;	   /* the API asked for a reset: boot again once the loop returns */
+	struct api_console_counters console_counters;
+	struct timespec booted;
 	uint8_t dtb[ARM64_DTB_MAX_SIZE];
 };
 
@@ -154,6 +161,7 @@ static size_t vmm_deliver_input(void *ctx, const uint8_t *data, size_t len)
 
 	vm_lock_devices(&vmm->vm);
 	taken = machine_console_receive(&vmm->devices.machine, data, len);
+	vmm->console_counters.input_bytes += taken;
 	vm_unlock_devices(&vmm->vm);
 	if (taken < len)
 		event_timer_arm(&vmm->flush_source, CONSOLE_FLUSH_PERIOD_MS);
@@ -164,6 +172,8 @@ static void vmm_console_write(void *ctx, const uint8_t *data, size_t len)
 {
 	struct vmm *vmm = ctx;
 
+	/* Device lock held: a vCPU's output. */
+	vmm->console_counters.output_bytes += len;
 	console_write(&vmm->console, data, len);
 }
 
@@ -184,6 +194,69 @@ static void vmm_on_quit(void *ctx)
 		hyp_vm_request_stop(vmm->hyp);
 	event_loop_stop(&vmm->loop);
 }
+
+static int vmm_api_pause(void *ctx)
+{
+	struct vmm *vmm = ctx;
+
+	return hyp_vm_pause(vmm->hyp);
+}
+
+static void vmm_api_resume(void *ctx)
+{
+	struct vmm *vmm = ctx;
+
+	hyp_vm_resume(vmm->hyp);
+}
+
+static void vmm_api_reset(void *ctx)
+{
+	struct vmm *vmm = ctx;
+
+	vmm->api_reset = true;
+	hyp_vm_request_stop(vmm->hyp);
+}
+
+static void vmm_api_power_key(void *ctx, bool pressed)
+{
+	struct vmm *vmm = ctx;
+
+	vm_lock_devices(&vmm->vm);
+	machine_power_key(&vmm->devices.machine, pressed);
+	vm_unlock_devices(&vmm->vm);
+}
+
+static void vmm_api_hard_stop(void *ctx)
+{
+	vmm_on_quit(ctx);
+}
+
+static void vmm_api_report(void *ctx, struct json_object *result, bool metrics)
+{
+	struct vmm *vmm = ctx;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	json_object_object_add(result, "name", json_object_new_string(vmm->cfg->name));
+	json_object_object_add(
+	    result, "uptime_ms",
+	    json_object_new_int64((now.tv_sec - vmm->booted.tv_sec) * 1000 +
+				  (now.tv_nsec - vmm->booted.tv_nsec) / 1000000));
+	json_object_object_add(result, "cpus", json_object_new_int((int)vmm->cfg->cpus));
+	json_object_object_add(result, "memory_bytes", json_object_new_uint64(vmm->cfg->memory));
+	vm_lock_devices(&vmm->vm);
+	api_report_devices(result, vmm->cfg, &vmm->devices, &vmm->console_counters, metrics);
+	vm_unlock_devices(&vmm->vm);
+}
+
+static const struct vm_api_ops vmm_api_ops = {
+    .pause = vmm_api_pause,
+    .resume = vmm_api_resume,
+    .reset = vmm_api_reset,
+    .power_key = vmm_api_power_key,
+    .hard_stop = vmm_api_hard_stop,
+    .report = vmm_api_report,
+};
 
 static int vmm_setup_events(struct vmm *vmm, char *why)
 {
@@ -287,6 +360,7 @@ static int vmm_boot(struct vmm *vmm, char *why)
 		snprintf(why, WHY_LEN, "cannot load the guest images: %s", svmm_strerror(err));
 		return err;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &vmm->booted);
 	err = hyp_vm_start(vmm->hyp, plan->kernel_gpa, plan->dtb_gpa);
 	if (err < 0)
 		snprintf(why, WHY_LEN, "cannot start the vCPUs: %s", strerror(-err));
@@ -335,6 +409,13 @@ static int vmm_serve(struct vmm *vmm, char *why)
 			snprintf(why, WHY_LEN, "the guest reported a crash");
 			return SVMM_EXIT_GUEST_CRASH;
 		case HYP_STOP_REQUESTED:
+			if (vmm->api_reset && !vmm->quit_requested) {
+				log_message(&vmm->vm.log, LOG_INFO, "reset by the API");
+				vmm->api_reset = false;
+				vmm_reset(vmm);
+				vm_api_reset_done(&vmm->api);
+				continue;
+			}
 			return vmm->quit_requested ? SVMM_EXIT_POWEROFF : SVMM_EXIT_ERROR;
 		case HYP_STOP_ERROR:
 			snprintf(why, WHY_LEN, "the VM stopped on a hypervisor error");
@@ -372,6 +453,7 @@ static void vmm_teardown(struct vmm *vmm)
 	machine_console_flush(&vmm->devices.machine);
 	devices_destroy(&vmm->devices);
 	console_close(&vmm->console);
+	vm_api_close(&vmm->api);
 	event_loop_fini(&vmm->loop);
 	if (vmm->signal_source.fd >= 0)
 		close(vmm->signal_source.fd);
@@ -410,6 +492,10 @@ int run_vm(const struct vm_config *cfg, const struct cli_settings *settings)
 	/* What the user named (a disk in use, a tap, a socket path) is bad input; memory is not. */
 	else if ((err = vmm_setup_vm(vmm, settings, why)) < 0)
 		status = err == -ENOMEM ? SVMM_EXIT_ERROR : SVMM_EXIT_USAGE;
+	else if (settings->api_path != NULL &&
+		 vm_api_open(&vmm->api, settings->api_path, &vmm->loop, &vmm_api_ops, vmm, why,
+			     sizeof(why)) < 0)
+		status = SVMM_EXIT_USAGE;
 	/* Everything named on the command line is open: from here on, only what serving needs. */
 	else if (sandbox_enter(vmm->seccomp, SANDBOX_THREAD_MAIN, why, sizeof(why)) < 0)
 		status = SVMM_EXIT_ERROR;

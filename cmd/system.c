@@ -25,6 +25,7 @@
 
 #include "cmd/exit_status.h"
 #include "cmd/run.h"
+#include "cmd/system_api.h"
 #include "core/console_mux.h"
 #include "host/linux/console.h"
 #include "host/linux/event_loop.h"
@@ -43,6 +44,8 @@ struct vm_child {
 	pid_t pid;	  /* 0 while not running */
 	bool multiplexed; /* its console is this terminal */
 	int input_fd;	  /* its console input, -1 if none */
+	bool expect_end;  /* stopped through the API: not a failure */
+	bool restart;	  /* ... and to be started again */
 	struct event_source output_source, messages_source;
 };
 
@@ -54,6 +57,7 @@ struct supervisor {
 	struct console terminal;
 	struct event_loop loop;
 	struct event_source signal_source, grace_source;
+	struct system_api api; /* --api */
 	sigset_t original_mask;
 	pid_t self;
 	unsigned running;
@@ -167,6 +171,8 @@ static void become_vm(struct vm_child *child, int input, int output, int message
 {
 	struct supervisor *sup = child->sup;
 	struct vm_config cfg = *child->cfg;
+	struct cli_settings settings = *sup->settings;
+	char api_path[256];
 	int null = open("/dev/null", O_RDWR);
 	int status;
 
@@ -186,7 +192,12 @@ static void become_vm(struct vm_child *child, int input, int output, int message
 	sigprocmask(SIG_SETMASK, &sup->original_mask, NULL);
 	/* The supervisor decides what a reboot means. */
 	cfg.on_reboot = ON_REBOOT_EXIT;
-	status = run_vm(&cfg, sup->settings);
+	/* Its own API beside the runner's, which reaches it there. */
+	settings.api_path = NULL;
+	if (sup->settings->api_path != NULL &&
+	    system_api_vm_path(sup->settings->api_path, cfg.name, api_path, sizeof(api_path)))
+		settings.api_path = api_path;
+	status = run_vm(&cfg, &settings);
 	fflush(NULL);
 	_exit(status);
 }
@@ -275,6 +286,14 @@ static void vm_ended(struct vm_child *child, int wait_status)
 	const char *name = child->cfg->name;
 	int code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
 
+	if (child->expect_end && !sup->stopping) {
+		child->expect_end = false;
+		notice(sup, "vm %s: stopped through the API%s", name,
+		       child->restart ? ": restarting" : "");
+		if (child->restart && start_vm(child) < 0)
+			sup->failed = true;
+		return;
+	}
 	if (WIFSIGNALED(wait_status)) {
 		int sig = WTERMSIG(wait_status);
 
@@ -381,6 +400,50 @@ static void on_signal(struct event_source *source, uint32_t events)
 	}
 }
 
+static unsigned api_count(void *ctx)
+{
+	struct supervisor *sup = ctx;
+
+	return sup->sys->vm_count;
+}
+
+static const char *api_name(void *ctx, unsigned vm)
+{
+	struct supervisor *sup = ctx;
+
+	return sup->sys->vms[vm].name;
+}
+
+static int api_pid(void *ctx, unsigned vm)
+{
+	struct supervisor *sup = ctx;
+
+	return (int)sup->children[vm].pid;
+}
+
+static int api_start(void *ctx, unsigned vm)
+{
+	struct supervisor *sup = ctx;
+
+	return sup->stopping ? -1 : start_vm(&sup->children[vm]);
+}
+
+static void api_expect_end(void *ctx, unsigned vm, bool restart)
+{
+	struct supervisor *sup = ctx;
+
+	sup->children[vm].expect_end = true;
+	sup->children[vm].restart = restart;
+}
+
+static const struct system_api_ops api_ops = {
+    .count = api_count,
+    .name = api_name,
+    .pid = api_pid,
+    .start = api_start,
+    .expect_end = api_expect_end,
+};
+
 static int setup(struct supervisor *sup, char *why, size_t why_len)
 {
 	const struct system_config *sys = sup->sys;
@@ -429,6 +492,10 @@ static int setup(struct supervisor *sup, char *why, size_t why_len)
 		takes_input[i] = child->multiplexed;
 	}
 	console_mux_init(&sup->mux, &ops, sys->vm_count, names, takes_input);
+	if (sup->settings->api_path != NULL &&
+	    system_api_open(&sup->api, sup->settings->api_path, &sup->loop, &api_ops, sup, why,
+			    why_len) < 0)
+		return -1;
 	if (console_open(&sup->terminal, CONSOLE_STDIO, NULL, why, why_len) < 0)
 		return -1;
 	sup->terminal.pass_escapes = true;
@@ -446,6 +513,7 @@ static int setup(struct supervisor *sup, char *why, size_t why_len)
 
 static void teardown(struct supervisor *sup)
 {
+	system_api_close(&sup->api);
 	console_close(&sup->terminal);
 	event_loop_fini(&sup->loop);
 	if (sup->signal_source.fd >= 0)

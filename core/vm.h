@@ -51,7 +51,16 @@ enum vm_device_flags {
 	VM_DEVICE_CONSOLE = 1u << 2,
 	/* The interrupt is edge-triggered (rising); level-high otherwise. */
 	VM_DEVICE_IRQ_EDGE = 1u << 3,
+	/*
+	 * A GPIO controller (two-cell specifiers) whose line
+	 * VM_POWER_KEY_GPIO_LINE is the power key: the guest is told of a
+	 * KEY_POWER button there (Linux: gpio-keys), as on QEMU's virt board.
+	 */
+	VM_DEVICE_GPIO_POWER_KEY = 1u << 4,
 };
+
+#define VM_POWER_KEY_GPIO_LINE 3
+#define VM_KEY_POWER	       116 /* Linux's input event code */
 
 /*
  * What a guest needs to know to find a device. Devices describe themselves

@@ -91,6 +91,18 @@ int hyp_vm_start(struct hyp_vm *hyp, uint64_t entry, uint64_t boot_arg);
 /* Asks every vCPU to stop; safe from any thread. */
 void hyp_vm_request_stop(struct hyp_vm *hyp);
 
+/*
+ * Holds every vCPU at a clean point, outside the hypervisor's run call with
+ * its last exit fully handled, and returns once all are held (the guest's
+ * clock runs on; its CPUs do not). Not from a vCPU's own thread. 0, or
+ * -SVMM_EBUSY when the VM is stopping or a vCPU did not come to rest in
+ * time (the VM then runs on).
+ */
+int hyp_vm_pause(struct hyp_vm *hyp);
+
+/* Lets the vCPUs hyp_vm_pause() held run again. */
+void hyp_vm_resume(struct hyp_vm *hyp);
+
 /* Whether a stop is pending and, if so, why (the first reason wins). */
 bool hyp_vm_stop_reason(struct hyp_vm *hyp, enum hyp_stop_reason *reason);
 

@@ -130,6 +130,10 @@ int machine_assemble(struct machine *m, struct vm *vm, const struct machine_desc
 		err = pl011_init(&m->uart, vm, m->map.uart_base, m->map.uart_irq, &host->uart,
 				 !desc->virtio_console);
 	}
+	if (err == 0) {
+		m->failed = "pl061";
+		err = pl061_init(&m->gpio, vm, m->map.gpio_base, m->map.gpio_irq);
+	}
 	for (unsigned i = 0; i < desc->disk_count && err == 0; i++)
 		err = machine_add_disk(m, host, i);
 	for (unsigned i = 0; i < desc->net_count && err == 0; i++)
@@ -148,8 +152,14 @@ int machine_assemble(struct machine *m, struct vm *vm, const struct machine_desc
 void machine_reset(struct machine *m)
 {
 	pl011_reset(&m->uart);
+	pl061_reset(&m->gpio);
 	for (unsigned i = 0; i < m->mmio_count; i++)
 		virtio_mmio_reset(&m->mmio[i]);
+}
+
+void machine_power_key(struct machine *m, bool pressed)
+{
+	pl061_set_input(&m->gpio, VM_POWER_KEY_GPIO_LINE, pressed);
 }
 
 size_t machine_console_receive(struct machine *m, const uint8_t *data, size_t len)

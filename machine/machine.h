@@ -26,6 +26,7 @@
 #include "arch/aarch64/guest_map.h"
 #include "core/vm.h"
 #include "dev/pl011.h"
+#include "dev/pl061.h"
 #include "virtio/blk.h"
 #include "virtio/console.h"
 #include "virtio/mmio.h"
@@ -84,6 +85,7 @@ struct machine {
 	struct machine_desc desc;
 	struct arm64_guest_map map;
 	struct pl011 uart;
+	struct pl061 gpio; /* the power key */
 	struct virtio_mmio mmio[MACHINE_MAX_VIRTIO];
 	char names[MACHINE_MAX_VIRTIO][MACHINE_NAME_LEN];
 	unsigned mmio_count;
@@ -109,6 +111,9 @@ int machine_assemble(struct machine *m, struct vm *vm, const struct machine_desc
 
 /* Power-on state for every device (the VM is being restarted). */
 void machine_reset(struct machine *m);
+
+/* Presses or releases the guest's power key (a PL061 GPIO line). Device lock held. */
+void machine_power_key(struct machine *m, bool pressed);
 
 /* Console input to the guest's console device: how many bytes it took. Device lock held. */
 size_t machine_console_receive(struct machine *m, const uint8_t *data, size_t len);

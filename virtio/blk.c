@@ -218,6 +218,8 @@ static int blk_rw(struct virtio_blk *blk, const struct virtq *vq, bool is_write,
 		err = be->ops->read(be->ctx, sector * VIRTIO_BLK_SECTOR_SIZE, blk->segs, count);
 	}
 	*status = blk_status(blk, err, is_write ? "write" : "read");
+	if (err == 0)
+		*(is_write ? &blk->stats.write_bytes : &blk->stats.read_bytes) += len;
 	/* A failed read may have filled some of the buffer, but promises none of it. */
 	if (!is_write && err == 0)
 		*data_written = (uint32_t)len;
@@ -336,13 +338,27 @@ static int blk_ranges(struct virtio_blk *blk, const struct virtq *vq, bool zeroe
  * Serves the request in blk->chain: 0 and *used set, or a negative enum
  * virtq_error when the chain cannot be answered at all.
  */
+static void blk_count(struct virtio_blk *blk, uint32_t type, uint8_t status)
+{
+	if (type == VIRTIO_BLK_T_IN)
+		blk->stats.reads++;
+	else if (type == VIRTIO_BLK_T_OUT)
+		blk->stats.writes++;
+	else if (type == VIRTIO_BLK_T_FLUSH)
+		blk->stats.flushes++;
+	else
+		blk->stats.other++;
+	if (status != VIRTIO_BLK_S_OK)
+		blk->stats.errors++;
+}
+
 static int blk_serve(struct virtio_device *dev, const struct virtq *vq,
 		     const struct virtq_chain *chain, uint32_t *used)
 {
 	struct virtio_blk *blk = blk_from_dev(dev);
 	uint8_t header[VIRTIO_BLK_HEADER_SIZE];
 	uint8_t status = VIRTIO_BLK_S_IOERR;
-	uint32_t data_written = 0, type;
+	uint32_t data_written = 0, type = UINT32_MAX;
 	uint64_t sector;
 	int err = 0;
 
@@ -386,6 +402,7 @@ static int blk_serve(struct virtio_device *dev, const struct virtq *vq,
 		if (err < 0)
 			return err;
 	}
+	blk_count(blk, type, status);
 	err = virtq_chain_write(vq, chain, chain->writable_len - 1, &status, 1);
 	if (err < 0)
 		return err;

@@ -141,9 +141,19 @@ struct blk_backend {
 	char serial[VIRTIO_BLK_ID_BYTES];
 };
 
+/* What the guest asked of the disk, by request type, since the device was made. */
+struct virtio_blk_stats {
+	uint64_t reads, read_bytes;   /* VIRTIO_BLK_T_IN, and the bytes of those that succeeded */
+	uint64_t writes, write_bytes; /* VIRTIO_BLK_T_OUT */
+	uint64_t flushes;
+	uint64_t other;	 /* GET_ID, DISCARD, WRITE_ZEROES, unsupported types, malformed */
+	uint64_t errors; /* requests answered with anything but VIRTIO_BLK_S_OK */
+};
+
 struct virtio_blk {
 	struct virtio_device virtio; /* first: the transport drives this */
 	struct blk_backend backend;
+	struct virtio_blk_stats stats; /* kept across resets: the host's view of the disk */
 	uint64_t capacity_sectors;
 	struct log_ratelimit backend_log; /* the backend failed a request */
 	struct log_ratelimit request_log; /* the guest sent a request against the spec */

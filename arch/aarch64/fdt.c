@@ -12,6 +12,7 @@
 /* Phandles are ours to choose; they only need to be unique and non-zero. */
 #define GIC_PHANDLE   1u
 #define CLOCK_PHANDLE 2u
+#define GPIO_PHANDLE  3u
 
 /* Interrupt specifier of the GIC binding: <type number flags>. */
 #define GIC_SPI		       0u
@@ -388,6 +389,26 @@ static void write_device(struct fdt_writer *w, const struct vm_device *dev)
 		prop_cells(w, "clocks", clocks, 2);
 		prop_bytes(w, "clock-names", clock_names, sizeof(clock_names));
 	}
+	if (dev->flags & VM_DEVICE_GPIO_POWER_KEY) {
+		prop_empty(w, "gpio-controller");
+		prop_u32(w, "#gpio-cells", 2);
+		prop_u32(w, "phandle", GPIO_PHANDLE);
+	}
+	end_node(w);
+}
+
+/* The power key on the GPIO line, as QEMU's virt board describes it. */
+static void write_gpio_keys(struct fdt_writer *w)
+{
+	const uint32_t gpios[3] = {GPIO_PHANDLE, VM_POWER_KEY_GPIO_LINE, 0 /* active high */};
+
+	begin_node(w, "gpio-keys");
+	prop_string(w, "compatible", "gpio-keys");
+	begin_node(w, "poweroff");
+	prop_string(w, "label", "GPIO Key Poweroff");
+	prop_u32(w, "linux,code", VM_KEY_POWER);
+	prop_cells(w, "gpios", gpios, 3);
+	end_node(w);
 	end_node(w);
 }
 
@@ -432,6 +453,13 @@ int arm64_fdt_build(void *buf, size_t size, const struct arm64_fdt_params *param
 		write_apb_pclk(&w);
 	for (unsigned i = 0; i < params->device_count; i++)
 		write_device(&w, &params->devices[i]);
+	/* Only the first: the key has one line, on one controller. */
+	for (unsigned i = 0; i < params->device_count; i++) {
+		if (params->devices[i].flags & VM_DEVICE_GPIO_POWER_KEY) {
+			write_gpio_keys(&w);
+			break;
+		}
+	}
 	end_node(&w);
 
 	if (w.err == 0)

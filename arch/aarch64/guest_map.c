@@ -18,6 +18,9 @@ void arm64_guest_map_default(struct arm64_guest_map *map)
 	    .uart_base = 0x09000000,
 	    .uart_size = KIB(4),
 	    .uart_irq = 1,
+	    /* Where QEMU's virt board has its PL061. */
+	    .gpio_base = 0x09030000,
+	    .gpio_irq = 7,
 	    .virtio_mmio_base = 0x0a000000,
 	    .virtio_mmio_stride = 0x200,
 	    .virtio_first_irq = 16,

@@ -20,7 +20,9 @@ struct arm64_guest_map {
 	uint64_t gic_cpu_base, gic_cpu_size;
 	uint64_t gic_redist_base, gic_redist_size;
 	uint64_t uart_base, uart_size;
-	unsigned uart_irq;	   /* SPI number */
+	unsigned uart_irq;  /* SPI number */
+	uint64_t gpio_base; /* the PL061 with the power key */
+	unsigned gpio_irq;
 	uint64_t virtio_mmio_base; /* first virtio-mmio window; devices follow */
 	uint64_t virtio_mmio_stride;
 	unsigned virtio_first_irq; /* SPI of the first virtio-mmio device */

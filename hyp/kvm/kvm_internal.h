@@ -28,6 +28,14 @@ struct kvm_vcpu {
 	struct exit_stats *stats; /* or NULL: nobody asked */
 };
 
+/* hyp_vm_pause(): vCPUs check in at pause_point() and wait on `changed`. */
+struct kvm_pause {
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	atomic_bool requested;
+	unsigned held; /* vCPUs waiting in kvm_vcpu_pause_point() */
+};
+
 struct hyp_vm {
 	struct hyp_vm_params params;
 	int kvm_fd;
@@ -45,10 +53,19 @@ struct hyp_vm {
 	int owned_fds[KVM_MAX_OWNED_FDS];
 	unsigned owned_fd_count;
 	int *irq_fds; /* per interrupt line, -1 until first pulsed */
+	struct kvm_pause pause;
 };
 
 /* Records why the VM stops (the first reason wins) and kicks every vCPU. */
 void kvm_vm_stop(struct hyp_vm *hyp, enum hyp_stop_reason reason);
+
+/* kvm_pause.c. */
+void kvm_pause_init(struct hyp_vm *hyp);
+void kvm_pause_fini(struct hyp_vm *hyp);
+/* Called by each vCPU thread between exits: waits there while a pause is requested. */
+void kvm_vcpu_pause_point(struct kvm_vcpu *vcpu);
+/* Releases paused vCPUs so they see the VM stopping. */
+void kvm_pause_wake(struct hyp_vm *hyp);
 
 /* Starts the vCPU's thread, which runs KVM_RUN until the VM stops. */
 int kvm_vcpu_start(struct kvm_vcpu *vcpu);

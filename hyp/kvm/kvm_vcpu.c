@@ -163,8 +163,14 @@ static void *kvm_vcpu_thread(void *arg)
 	}
 
 	while (!atomic_load(&hyp->stopping)) {
+		kvm_vcpu_pause_point(vcpu);
+		if (atomic_load(&hyp->stopping))
+			break;
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
+			/* Kicked: re-arm KVM_RUN, then see why (stopping and pauses are set before
+			 * the kick, so none is missed). */
 			if (errno == EINTR || errno == EAGAIN) {
+				vcpu->run->immediate_exit = 0;
 				if (vcpu->stats != NULL)
 					exit_stats_count(vcpu->stats, EXIT_INTERRUPTED);
 				continue;

@@ -143,6 +143,7 @@ int hyp_vm_create(struct hyp_vm **out, const struct hyp_vm_params *params,
 		hyp->irq_fds[i] = -1;
 	atomic_init(&hyp->stopping, false);
 	atomic_init(&hyp->stop_reason, HYP_STOP_REQUESTED);
+	kvm_pause_init(hyp);
 
 	err = kvm_open(hyp, why, why_len);
 	if (err == 0)
@@ -221,6 +222,7 @@ void kvm_vm_stop(struct hyp_vm *hyp, enum hyp_stop_reason reason)
 		atomic_store(&hyp->stop_reason, (int)reason);
 		for (unsigned i = 0; i < hyp->params.cpus; i++)
 			kvm_vcpu_kick(&hyp->vcpus[i]);
+		kvm_pause_wake(hyp);
 		if (hyp->params.on_stop != NULL)
 			hyp->params.on_stop(hyp->params.on_stop_ctx);
 	}
@@ -269,5 +271,6 @@ void hyp_vm_destroy(struct hyp_vm *hyp)
 	for (unsigned i = 0; i < hyp->owned_fd_count; i++)
 		close(hyp->owned_fds[i]);
 	free(hyp->irq_fds);
+	kvm_pause_fini(hyp);
 	free(hyp);
 }

@@ -284,10 +284,59 @@ def test_terminal_restored_after_failure():
         check("pty run refused", os.waitstatus_to_exitcode(status) == 2, repr(output))
 
 
+def test_ctl():
+    """svmm ctl against a stand-in server: the request it sends, its output, its exit status."""
+    import socket
+    import threading
+
+    r = svmm("ctl")
+    check("ctl usage", r.returncode == 2 and "usage: svmm ctl" in r.stderr, repr(r.stderr))
+    r = svmm("ctl", os.path.join(WORK, "no-such.sock"), "status")
+    check("ctl no socket", r.returncode == 1 and r.stderr.startswith("svmm ctl: ") and
+          len(r.stderr.splitlines()) == 1, repr(r.stderr))
+    r = svmm("ctl", os.path.join(WORK, "no-such.sock"), "stop", "--timeout-ms", "soon")
+    check("ctl bad timeout", r.returncode == 2 and "--timeout-ms" in r.stderr, repr(r.stderr))
+
+    path = os.path.join(WORK, "api.sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(4)
+    seen = []
+
+    def serve(reply):
+        conn, _ = server.accept()
+        with conn:
+            seen.append(json.loads(conn.makefile().readline()))
+            conn.sendall(reply.encode() + b"\n")
+
+    for reply, args, want_rc, want_out, want_err in [
+        ('{"version":1,"ok":true,"command":"status","result":{"state":"paused",'
+         '"devices":[{"kind":"disk"}]}}', ["status"], 0, "state: paused\ndevices[0].kind: disk\n",
+         ""),
+        ('{"version":1,"ok":true,"command":"pause"}', ["pause"], 0, "ok\n", ""),
+        ('{"version":1,"ok":false,"error":"pause: the VM is stopping"}', ["pause"], 1, "",
+         "svmm ctl: pause: the VM is stopping\n"),
+        ('{"version":1,"ok":true,"command":"restart"}', ["restart", "vm-b", "--json"], 0,
+         '{"version":1,"ok":true,"command":"restart"}\n', ""),
+        ("garbage", ["status"], 1, "", None),
+    ]:
+        t = threading.Thread(target=serve, args=(reply,))
+        t.start()
+        r = svmm("ctl", path, *args)
+        t.join()
+        check(f"ctl {args} status", r.returncode == want_rc, f"{r.returncode} {r.stderr!r}")
+        check(f"ctl {args} stdout", r.stdout == want_out, repr(r.stdout))
+        if want_err is not None:
+            check(f"ctl {args} stderr", r.stderr == want_err, repr(r.stderr))
+    check("ctl request", seen[0] == {"version": 1, "command": "status"} and
+          seen[3] == {"version": 1, "command": "restart", "name": "vm-b"}, repr(seen))
+    server.close()
+
+
 for test in [test_version_and_help, test_bad_inputs, test_validate_writes_device_tree,
              test_validate_describes_virtio_devices, test_sdf,
              test_refusal_on_unsupported_host, test_terminal_restored_after_failure,
-             test_system_description]:
+             test_system_description, test_ctl]:
     test()
 print(f"host: {RESULTS['passed']} passed, {RESULTS['failed']} failed")
 sys.exit(1 if RESULTS["failed"] else 0)

@@ -15,15 +15,17 @@ set -euo pipefail
 
 cache=${SVMM_LAB_CACHE:-$HOME/.cache/svmm-lab}
 # Modules the guest may use; anything they depend on is added automatically.
+# evdev and gpio_keys: the power key (a PL061 line; gpio-pl061 is built in).
 want_mods="virtio_mmio virtio_blk virtio_net virtio_console virtio_rng vsock
-           vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport"
+           vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport evdev gpio_keys"
 # The lab host's: its QEMU NIC (virtio-mmio), so passt has a route; tun for tap.
 outer_mods="virtio_mmio virtio_net tun"
 
 die() { echo "fetch: error: $*" >&2; exit 1; }
 
 # Caches filled before outer-modules/ and passt/ existed are completed, not refetched.
-if [ -f "$cache/.complete" ] && [ -f "$cache/outer-modules/order" ] && [ -x "$cache/passt/usr/bin/passt" ]; then
+if [ -f "$cache/.complete" ] && [ -f "$cache/outer-modules/order" ] && [ -x "$cache/passt/usr/bin/passt" ] &&
+	grep -q '^gpio_keys' "$cache/modules/order"; then
 	echo "fetch: using cached $(cat "$cache/.complete") in $cache"
 	exit 0
 fi

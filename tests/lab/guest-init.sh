@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: Apache-2.0
 # /init of the INNER guest (the Linux that svmm boots). Behaviour is chosen by
 # svmm.test=MODE on the kernel command line: marker (default), reboot, echo,
-# shell, heartbeat, spin, paste, mmio, and the device modes blk, blkro, blk2, net,
+# shell, heartbeat, spin, paste, mmio, and the device modes blk, blkro, blk2, blkreads, net,
 # rng, vsock, blkbench. svmm.beats=N: how many heartbeat lines (one a second; 0: forever).
 # Other parameters: svmm.modules=1 loads the virtio modules; svmm.net=dhcp or
 # ADDR/LEN configures eth0; svmm.url=URL, svmm.serve=1, svmm.sink=HOST:PORT,...,
+# svmm.powerkey=1 powers off on a KEY_POWER press (the control API's stop).
 # svmm.sender=nc|lab_sock and svmm.mb=N are for the net and bench modes (see
 # below). With console=hvc0 the console is virtio's: the modules are loaded
 # first, then init's I/O moves to /dev/hvc0 (the kernel had no console to give
@@ -20,7 +21,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 
 cmdline=$(cat /proc/cmdline)
-mode=marker mods=0 hvc=0 net='' url='' serve=0 sink='' sender=nc mb=64 beats=30
+mode=marker mods=0 hvc=0 net='' url='' serve=0 sink='' sender=nc mb=64 beats=30 powerkey=0
 for arg in $cmdline; do
 	case $arg in
 	svmm.test=*) mode=${arg#svmm.test=} ;;
@@ -32,6 +33,7 @@ for arg in $cmdline; do
 	svmm.mb=*) mb=${arg#svmm.mb=} ;;
 	svmm.sender=*) sender=${arg#svmm.sender=} ;;
 	svmm.beats=*) beats=${arg#svmm.beats=} ;;
+	svmm.powerkey=*) powerkey=${arg#svmm.powerkey=} ;;
 	console=hvc0) hvc=1 ;;
 	esac
 done
@@ -58,6 +60,11 @@ if [ $hvc = 1 ]; then
 fi
 echo SVMM-GUEST-INIT-OK
 [ "$mods" = 1 ] && load_modules
+# svmm.powerkey=1 (with svmm.modules=1, for gpio_keys): a KEY_POWER press powers
+# the guest off, whatever the mode is doing, as logind or acpid would.
+if [ "$powerkey" = 1 ]; then
+	(lab_powerkey && poweroff -f) &
+fi
 
 # net_setup: eth0 by DHCP (busybox udhcpc; its lease script applies the lease)
 # or with the static address svmm.net=ADDR/LEN.
@@ -131,6 +138,15 @@ echo)
 	echo SVMM-GUEST-READY
 	read -r line
 	echo "SVMM-GUEST-GOT=$line"
+	;;
+blkreads)
+	# Once a console line arrives: exactly 10 O_DIRECT reads of 4 KiB from
+	# /dev/vda (each waits for the last, so none merge), then another line.
+	echo SVMM-GUEST-READY
+	read -r line
+	dd if=/dev/vda of=/dev/null bs=4096 count=10 iflag=direct 2>/dev/null
+	echo SVMM-GUEST-BLK-READ-DONE
+	read -r line
 	;;
 blk)
 	# /dev/vda keeps a boot count in sector 0 and the pattern at 1 MiB. The

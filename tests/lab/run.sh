@@ -66,7 +66,11 @@ aarch64-linux-gnu-gcc -static -s -O2 -Wall -Wextra -Werror -o "$build/lab_sock" 
 # The guest's MMIO instruction prober (no-syndrome loads and stores on a device).
 aarch64-linux-gnu-gcc -static -s -O2 -Wall -Wextra -Werror -o "$build/lab_mmio" \
 	"$here/tools/lab_mmio.c"
-"$here/guest-rootfs.sh" "$build/rootfs.cpio.gz" "$build/lab_sock" "$build/lab_mmio"
+# The guest's power key listener (the control API's stop presses KEY_POWER).
+aarch64-linux-gnu-gcc -static -s -O2 -Wall -Wextra -Werror -o "$build/lab_powerkey" \
+	"$here/tools/lab_powerkey.c"
+"$here/guest-rootfs.sh" "$build/rootfs.cpio.gz" "$build/lab_sock" "$build/lab_mmio" \
+	"$build/lab_powerkey"
 stage=$build/outer
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,guest,lib/modules}

@@ -347,6 +347,37 @@ static void test_no_amba_means_no_clock(void **state)
 	assert_null(fdt_getprop(f->dtb, offset, "clocks", NULL));
 }
 
+/* A GPIO controller with the power key gets gpio-keys beside it, as on QEMU's virt board. */
+static void test_gpio_power_key(void **state)
+{
+	static const char pl061_compatible[] = "arm,pl061\0arm,primecell";
+	struct fixture *f = *state;
+	const char *gpio = "/pl061@9030000", *key = "/gpio-keys/poweroff";
+	const void *gpios;
+
+	build(f);
+	assert_int_equal(fdt_path_offset(f->dtb, "/gpio-keys"), -FDT_ERR_NOTFOUND);
+	f->devices[1] = (struct vm_device){
+	    .name = "pl061",
+	    .compatible = pl061_compatible,
+	    .compatible_len = sizeof(pl061_compatible),
+	    .base = f->map.gpio_base,
+	    .size = 0x1000,
+	    .irq_line = (int)f->map.gpio_irq,
+	    .flags = VM_DEVICE_AMBA | VM_DEVICE_GPIO_POWER_KEY,
+	};
+	build(f);
+	prop(f->dtb, gpio, "gpio-controller", 0);
+	assert_int_equal(prop_u32(f->dtb, gpio, "#gpio-cells"), 2);
+	assert_prop_string(f->dtb, "/gpio-keys", "compatible", "gpio-keys");
+	assert_int_equal(prop_u32(f->dtb, key, "linux,code"), 116);
+	gpios = prop(f->dtb, key, "gpios", 12);
+	assert_int_equal(cell(gpios, 0), prop_u32(f->dtb, gpio, "phandle"));
+	assert_int_equal(cell(gpios, 1), VM_POWER_KEY_GPIO_LINE);
+	assert_int_equal(cell(gpios, 2), 0);
+	assert_int_equal(fdt_check_full(f->dtb, DTB_SIZE), 0);
+}
+
 static void test_tree_passes_full_check(void **state)
 {
 	struct fixture *f = *state;
@@ -439,6 +470,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_dma_coherent_device, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_amba_means_no_clock, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tree_passes_full_check, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_gpio_power_key, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_too_small_buffer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rejects_bad_params, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rejects_bad_devices, setup, teardown),

@@ -73,9 +73,11 @@ static void every_device_in_order(void **state)
 	assert_int_equal(machine_assemble(m, &f->vm, &desc, &f->host, NULL), 0);
 	assert_null(m->failed);
 	assert_int_equal(m->mmio_count, 6);
-	/* The PL011 first, then one description per virtio device. */
-	assert_int_equal(f->vm.device_count, 7);
+	/* The PL011 first, the PL061 with the power key, then one description per virtio device. */
+	assert_int_equal(f->vm.device_count, 8);
 	assert_int_equal(f->vm.devices[0].base, m->map.uart_base);
+	assert_int_equal(f->vm.devices[1].base, m->map.gpio_base);
+	assert_true(f->vm.devices[1].flags & VM_DEVICE_GPIO_POWER_KEY);
 	for (unsigned i = 0; i < m->mmio_count; i++) {
 		uint64_t base;
 		unsigned irq;
@@ -84,8 +86,8 @@ static void every_device_in_order(void **state)
 		assert_int_equal(m->mmio[i].base, base);
 		assert_int_equal(m->mmio[i].irq_line, irq);
 		assert_string_equal(m->mmio[i].dev->name, names[i]);
-		assert_int_equal(f->vm.devices[i + 1].base, base);
-		assert_int_equal(f->vm.devices[i + 1].irq_line, (int)irq);
+		assert_int_equal(f->vm.devices[i + 2].base, base);
+		assert_int_equal(f->vm.devices[i + 2].irq_line, (int)irq);
 	}
 	/* Without RAM the machine is only described. */
 	assert_int_equal(f->vm.mem.count, 0);
@@ -146,7 +148,7 @@ static void ram_and_device_tree(void **state)
 	assert_int_equal(params.initrd_end, 0x48001000);
 	assert_int_equal(params.gic_version, ARM64_GICV2);
 	assert_string_equal(params.psci_method, "smc");
-	assert_int_equal(params.device_count, 2);
+	assert_int_equal(params.device_count, 3);
 	free(ram);
 }
 
@@ -158,7 +160,7 @@ static void reset_keeps_the_devices(void **state)
 	assert_int_equal(machine_assemble(&f->machine, &f->vm, &desc, &f->host, NULL), 0);
 	machine_reset(&f->machine);
 	assert_int_equal(f->machine.mmio_count, 1);
-	assert_int_equal(f->vm.device_count, 2);
+	assert_int_equal(f->vm.device_count, 3);
 }
 
 int main(void)

@@ -630,6 +630,28 @@ static void test_write(void **state)
 	assert_int_equal(f->be.flushes, 0);
 }
 
+/* The counters the control API's metrics report. */
+static void test_stats_count_requests(void **state)
+{
+	struct fixture *f = *state;
+
+	bring_up(f);
+	assert_int_equal(request(f, VIRTIO_BLK_T_IN, 3, 1024, true), VIRTIO_BLK_S_OK);
+	assert_int_equal(request(f, VIRTIO_BLK_T_IN, 0, 512, true), VIRTIO_BLK_S_OK);
+	assert_int_equal(request(f, VIRTIO_BLK_T_OUT, 10, 1536, false), VIRTIO_BLK_S_OK);
+	assert_int_equal(request(f, VIRTIO_BLK_T_FLUSH, 0, 0, false), VIRTIO_BLK_S_OK);
+	/* Past the end: counted as a read and an error, no bytes. */
+	assert_int_equal(request(f, VIRTIO_BLK_T_IN, DISK_SECT, 512, true), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(request(f, 0x7f, 0, 0, false), VIRTIO_BLK_S_UNSUPP);
+	assert_int_equal(f->blk.stats.reads, 3);
+	assert_int_equal(f->blk.stats.read_bytes, 1536);
+	assert_int_equal(f->blk.stats.writes, 1);
+	assert_int_equal(f->blk.stats.write_bytes, 1536);
+	assert_int_equal(f->blk.stats.flushes, 1);
+	assert_int_equal(f->blk.stats.other, 1);
+	assert_int_equal(f->blk.stats.errors, 2);
+}
+
 static void test_first_and_last_sector(void **state)
 {
 	struct fixture *f = *state;
@@ -1222,6 +1244,7 @@ int main(void)
 	    BLK_TEST(test_init_checks_backend),
 	    BLK_TEST(test_read),
 	    BLK_TEST(test_write),
+	    BLK_TEST(test_stats_count_requests),
 	    BLK_TEST(test_first_and_last_sector),
 	    BLK_TEST(test_any_layout),
 	    BLK_TEST(test_seg_max_segments),
