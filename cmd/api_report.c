@@ -82,7 +82,19 @@ void api_report_devices(struct json_object *result, const struct vm_config *cfg,
 	if (devices->has_vsock)
 		json_object_array_add(list, device("vsock", "vsock", "unix"));
 	json_object_object_add(result, "devices", list);
-	/* The place for VM-exit counters by kind (branch perf): an object of name -> count. */
-	if (metrics)
-		json_object_object_add(result, "vm_exits", json_object_new_object());
+}
+
+void api_report_vm_exits(struct json_object *result, const struct exit_stats *stats,
+			 unsigned cpus)
+{
+	struct json_object *exits = json_object_new_object();
+
+	for (int kind = 0; kind < EXIT_KIND_COUNT; kind++) {
+		uint64_t total = 0;
+
+		for (unsigned cpu = 0; stats != NULL && cpu < cpus; cpu++)
+			total += exit_stats_exits(&stats[cpu], (enum exit_kind)kind);
+		add_u64(exits, exit_kind_name((enum exit_kind)kind), total);
+	}
+	json_object_object_add(result, "vm_exits", exits);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "cmd/devices.h"
+#include "core/exit_stats.h"
 #include "config/vm_config.h"
 
 /* Bytes through the console, counted by cmd/run.c where they pass. */
@@ -18,11 +19,14 @@ struct api_console_counters {
 
 /*
  * Adds "devices" (each with its backend, and its counters when `metrics`)
- * to `result`; with `metrics` also "console" and "vm_exits". Device lock
- * held: the counters change under it.
+ * to `result`; with `metrics` also the console's. Device lock held: the
+ * counters change under it.
  */
 void api_report_devices(struct json_object *result, const struct vm_config *cfg,
 			const struct vmm_devices *devices,
 			const struct api_console_counters *console, bool metrics);
+
+/* Adds "vm_exits": each exit kind's count, summed over the `cpus` vCPUs. */
+void api_report_vm_exits(struct json_object *result, const struct exit_stats *stats, unsigned cpus);
 
 #endif

@@ -247,6 +247,8 @@ static void vmm_api_report(void *ctx, struct json_object *result, bool metrics)
 	vm_lock_devices(&vmm->vm);
 	api_report_devices(result, vmm->cfg, &vmm->devices, &vmm->console_counters, metrics);
 	vm_unlock_devices(&vmm->vm);
+	if (metrics)
+		api_report_vm_exits(result, vmm->exit_stats, vmm->cfg->cpus);
 }
 
 static const struct vm_api_ops vmm_api_ops = {

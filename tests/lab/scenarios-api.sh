@@ -161,7 +161,7 @@ scenario_api_reset_paused() {
 # guest makes between two snapshots.
 scenario_api_metrics_disk() {
 	local name=api_metrics_disk sock=$LAB_TMP/api_metrics_disk.sock img=$LAB_TMP/api_metrics_disk.img
-	local before after reads bytes
+	local before after reads bytes mmio
 	image "$img" 8
 	guest_start $name 90 "$GUEST_CMDLINE svmm.test=blkreads svmm.modules=1" --cpus 1 \
 		--memory 256M --disk "$img" --api "$sock"
@@ -179,10 +179,14 @@ scenario_api_metrics_disk() {
 	field() { echo "$1" | sed -n "s/^devices\[1\]\.$2: //p"; }
 	reads=$(($(field "$after" reads) - $(field "$before" reads)))
 	bytes=$(($(field "$after" read_bytes) - $(field "$before" read_bytes)))
+	# Each completed read raises an interrupt the driver reads and acknowledges
+	# through MMIO registers: at least one MMIO exit per read.
+	mmio=$(($(echo "$after" | sed -n 's/^vm_exits\.mmio: //p') - $(echo "$before" | sed -n 's/^vm_exits\.mmio: //p')))
 	if [ "$(field "$after" name)" != vda ]; then fail $name "no vda in metrics: $(echo "$after" | tr '\n' ' ')"
 	elif [ "$reads" != 10 ] || [ "$bytes" != 40960 ]; then
 		fail $name "10 reads of 4 KiB counted as $reads reads, $bytes bytes"
 	elif [ "$(field "$after" errors)" != 0 ]; then fail $name "errors: $(field "$after" errors)"
+	elif [ "$mmio" -lt 10 ]; then fail $name "10 reads counted $mmio MMIO exits, want >= 10"
 	elif [ "$rc" != 0 ]; then fail $name "$(status), want 0"
 	else pass $name
 	fi
