@@ -84,8 +84,7 @@ void api_report_devices(struct json_object *result, const struct vm_config *cfg,
 	json_object_object_add(result, "devices", list);
 }
 
-void api_report_vm_exits(struct json_object *result, const struct exit_stats *stats,
-			 unsigned cpus)
+void api_report_vm_exits(struct json_object *result, const struct exit_stats *stats, unsigned cpus)
 {
 	struct json_object *exits = json_object_new_object();
 
