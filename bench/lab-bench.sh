@@ -3,6 +3,8 @@
 # the kernel command line has lab.mode=bench; bench.runs=N sets the run count.
 # Each run boots the echo guest (1 vCPU, 256M, quiet kernel) and measures:
 #   boot_to_init_ms   svmm start -> the guest's SVMM-GUEST-INIT-OK line on svmm's stdout
+#   guest_uptime_at_init_ms  the guest's own /proc/uptime when it printed that line
+#   boot_to_init_ms_2cpus    boot_to_init_ms with --cpus 2
 #   svmm's resident memory (/proc/PID/smaps) while the guest waits for input:
 #   guest RAM (the anonymous mapping exactly the guest's size) apart from the rest,
 #   and the rest once more without svmm's mappings of the kernel and initrd files.
@@ -54,11 +56,13 @@ smaps_rss() {
 	[ "$1" = 1 ]
 }
 
-# bench_run N [SVMM-ARGS...]: one boot; appends its numbers to $BENCH_TMP/<metric>;
-# 1 on failure. With SVMM-ARGS (devices) only the boot time is kept, as
-# boot_to_init_ms_disk_net.
+# bench_run N [SVMM-ARGS...]: one boot of $BENCH_CPUS vCPUs (default 1); appends
+# its numbers to $BENCH_TMP/<metric>; 1 on failure. With SVMM-ARGS (devices) only
+# the boot time is kept, as boot_to_init_ms_disk_net; with 2 vCPUs, as
+# boot_to_init_ms_2cpus.
 bench_run() {
 	local n=$1 outp=$BENCH_TMP/out.fifo inp=$BENCH_TMP/in.fifo t0 t_init='' rss='' pid line rc
+	local cpus=${BENCH_CPUS:-1} uptime=''
 	shift
 	rm -f "$outp" "$inp"
 	mkfifo "$outp" "$inp"
@@ -66,13 +70,14 @@ bench_run() {
 	t0=$now_ns
 	# stdin opened read-write: svmm holds a writer itself, so it never sees end of file.
 	timeout -s KILL 120 "$SVMM" run --kernel "$GUEST/Image" --initrd "$GUEST/rootfs.cpio.gz" \
-		--cmdline "console=ttyAMA0 quiet svmm.test=echo" --cpus 1 --memory ${BENCH_MEMORY_MB}M \
+		--cmdline "console=ttyAMA0 quiet svmm.test=echo" --cpus "$cpus" --memory ${BENCH_MEMORY_MB}M \
 		"$@" <>"$inp" >"$outp" 2>"$BENCH_TMP/err" &
 	pid=$!
 	# The guest's lines as they arrive (with the console's \r): timestamp the marker.
 	while IFS= read -r line; do
 		case $line in
 		*SVMM-GUEST-INIT-OK*) now; t_init=$now_ns ;;
+		*SVMM-GUEST-INIT-UPTIME=*) uptime=${line#*=} uptime=${uptime%%[!0-9.]*} ;;
 		*SVMM-GUEST-READY*)
 			smaps_rss $pid && rss=1
 			echo bench-done >"$inp" # the guest echoes it and powers off
@@ -88,12 +93,19 @@ bench_run() {
 		return 1
 	fi
 	# Rounded to whole ms: run-to-run spread is far larger.
+	if [ "$cpus" != 1 ]; then
+		echo $(((t_init - t0 + 500000) / 1000000)) >>"$BENCH_TMP/boot_to_init_ms_${cpus}cpus"
+		echo "bench: run $n boot_to_init_ms_${cpus}cpus=$(tail -n 1 "$BENCH_TMP/boot_to_init_ms_${cpus}cpus")"
+		return 0
+	fi
 	if [ $# -gt 0 ]; then
 		echo $(((t_init - t0 + 500000) / 1000000)) >>"$BENCH_TMP/boot_to_init_ms_disk_net"
 		echo "bench: run $n boot_to_init_ms_disk_net=$(tail -n 1 "$BENCH_TMP/boot_to_init_ms_disk_net")"
 		return 0
 	fi
 	echo $(((t_init - t0 + 500000) / 1000000)) >>"$BENCH_TMP/boot_to_init_ms"
+	[ -z "$uptime" ] || awk -v u="$uptime" 'BEGIN { printf "%d\n", u * 1000 + 0.5 }' \
+		>>"$BENCH_TMP/guest_uptime_at_init_ms"
 	echo "$other_kb" >>"$BENCH_TMP/svmm_rss_kb_excluding_guest_ram"
 	echo "$own_kb" >>"$BENCH_TMP/svmm_rss_kb_excluding_guest_ram_and_images"
 	echo "$guest_kb" >>"$BENCH_TMP/guest_ram_rss_kb"
@@ -101,7 +113,62 @@ bench_run() {
 	echo "bench: run $n boot_to_init_ms=$(tail -n 1 "$BENCH_TMP/boot_to_init_ms")" \
 		"svmm_rss_kb_excluding_guest_ram=$other_kb" \
 		"svmm_rss_kb_excluding_guest_ram_and_images=$own_kb" \
-		"guest_ram_rss_kb=$guest_kb vmrss_kb=$vmrss_kb"
+		"guest_ram_rss_kb=$guest_kb vmrss_kb=$vmrss_kb guest_uptime_at_init_s=${uptime:-?}"
+}
+
+# bench_other NAME N CMD...: one boot of the echo guest by another VMM, CMD (from
+# LAB_EXTRA: an earlier svmm, kvmtool); appends boot_to_init_ms_NAME and
+# guest_uptime_at_init_ms_NAME, then stops it. 1 on failure.
+bench_other() {
+	local name=$1 n=$2 outp=$BENCH_TMP/out.fifo t0 t_init='' uptime='' pid line
+	shift 2
+	rm -f "$outp"
+	mkfifo "$outp"
+	now
+	t0=$now_ns
+	timeout -s KILL 120 "$@" </dev/null >"$outp" 2>"$BENCH_TMP/err.$name" &
+	pid=$!
+	while IFS= read -r line; do
+		case $line in
+		*SVMM-GUEST-INIT-OK*) now; t_init=$now_ns ;;
+		*SVMM-GUEST-INIT-UPTIME=*)
+			uptime=${line#*=} uptime=${uptime%%[!0-9.]*}
+			kill $pid 2>/dev/null # measured; the guest would wait for input
+			;;
+		esac
+	done <"$outp"
+	wait $pid
+	if [ -z "$t_init" ] || [ -z "$uptime" ]; then
+		echo "bench: $name run $n FAILED: init marker ${t_init:+seen}${t_init:-missing}"
+		tail -n 5 "$BENCH_TMP/err.$name" | sed 's/^/  | /'
+		return 1
+	fi
+	echo $(((t_init - t0 + 500000) / 1000000)) >>"$BENCH_TMP/boot_to_init_ms_$name"
+	awk -v u="$uptime" 'BEGIN { printf "%d\n", u * 1000 + 0.5 }' >>"$BENCH_TMP/guest_uptime_at_init_ms_$name"
+	echo "bench: $name run $n boot_to_init_ms=$(tail -n 1 "$BENCH_TMP/boot_to_init_ms_$name") guest_uptime_at_init_s=$uptime"
+}
+
+# other_vmms: "NAME PATH" lines for each VMM LAB_EXTRA put in /extra.
+other_vmms() {
+	local f
+	for f in /extra/svmm-*; do
+		[ -x "$f" ] && echo "${f##*/} $f"
+	done
+	[ -x /extra/lkvm-static ] && echo "kvmtool /extra/lkvm-static"
+	return 0
+}
+
+# bench_other_boot NAME PATH N: one boot by that VMM, 1 vCPU, 256M, the same guest.
+bench_other_boot() {
+	local cmdline="quiet svmm.test=echo"
+	case $1 in
+	kvmtool)
+		bench_other "$1" "$3" "$2" run -k "$GUEST/Image" -i "$GUEST/rootfs.cpio.gz" -c 1 \
+			-m $BENCH_MEMORY_MB --console serial -p "console=ttyS0 $cmdline" ;;
+	*)
+		bench_other "$1" "$3" "$2" run --kernel "$GUEST/Image" --initrd "$GUEST/rootfs.cpio.gz" \
+			--cmdline "console=ttyAMA0 $cmdline" --cpus 1 --memory ${BENCH_MEMORY_MB}M ;;
+	esac
 }
 
 # bench_system N: one boot of a two-VM system; appends to
@@ -161,6 +228,14 @@ summary() {
 		      else
 		          printf "bench: %s median=%d min=%d max=%d runs=%d\n", m, med + 0.5, v[1], v[NR], NR }'
 }
+
+# ratio A B: "svmm/other" of the medians of metrics A and B, when both exist.
+ratio() {
+	[ -s "$BENCH_TMP/$1" ] && [ -s "$BENCH_TMP/$2" ] || return 0
+	awk -v a="$(median_of "$1")" -v b="$(median_of "$2")" -v m="$1" -v o="$2" \
+		'BEGIN { if (b > 0) printf "bench: ratio %s / %s = %.2f\n", m, o, a / b }'
+}
+median_of() { sort -n "$BENCH_TMP/$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # mbps BYTES SECONDS: MB/s (10^6 bytes) with one decimal.
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.1f\n", b / s / 1e6 }'; }
@@ -239,7 +314,7 @@ bench_net() {
 }
 
 run_bench() {
-	local runs=7 only='' arg i=1 failed=0 m
+	local runs=7 only="" arg i=1 failed=0 m others
 	for arg in $(cat /proc/cmdline); do
 		case $arg in
 		bench.runs=*) runs=${arg#bench.runs=} ;;
@@ -261,11 +336,32 @@ run_bench() {
 		echo LAB-SCENARIOS-DONE
 		return
 	fi
+	others=$(other_vmms)
 	i=1
 	while [ $i -le "$runs" ]; do
 		bench_run $i || failed=$((failed + 1))
+		BENCH_CPUS=2 bench_run $i || failed=$((failed + 1))
+		echo "$others" | while read -r name path; do
+			[ -z "$name" ] || bench_other_boot "$name" "$path" "$i"
+		done
 		i=$((i + 1))
 	done
+	for m in boot_to_init_ms guest_uptime_at_init_ms boot_to_init_ms_2cpus; do
+		summary $m
+	done
+	echo "$others" | while read -r name path; do
+		[ -n "$name" ] || continue
+		summary "boot_to_init_ms_$name"
+		summary "guest_uptime_at_init_ms_$name"
+		ratio boot_to_init_ms "boot_to_init_ms_$name"
+		ratio guest_uptime_at_init_ms "guest_uptime_at_init_ms_$name"
+	done
+	if [ "$only" = boot ]; then
+		[ $failed = 0 ] && echo "LAB-RESULT bench PASS" ||
+			echo "LAB-RESULT bench FAIL $failed boots or measurements failed"
+		echo LAB-SCENARIOS-DONE
+		return
+	fi
 	# The devices: the lab host's tmpfs holds the images; passt needs its network.
 	lab_net_up || { echo "bench: cannot set up the lab host's network"; failed=$((failed + 1)); }
 	dd if=/dev/zero of="$BENCH_TMP/boot.img" bs=1M count=64 2>/dev/null
@@ -282,7 +378,7 @@ run_bench() {
 	tunctl -d tap0 >/dev/null
 	bench_net user 10.0.2.2 user dhcp nc "$BENCH_NET_MB" || failed=$((failed + 1))
 	bench_net user 10.0.2.2 user dhcp lab_sock "$BENCH_NET_SEND_MB" || failed=$((failed + 1))
-	for m in boot_to_init_ms svmm_rss_kb_excluding_guest_ram \
+	for m in svmm_rss_kb_excluding_guest_ram \
 		svmm_rss_kb_excluding_guest_ram_and_images guest_ram_rss_kb vmrss_kb \
 		boot_to_init_ms_disk_net blk_seq_write_mbps blk_seq_read_mbps net_tap_tx_mbps \
 		net_tap_lab_sock_tx_mbps net_user_tx_mbps net_user_lab_sock_tx_mbps; do

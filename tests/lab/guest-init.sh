@@ -58,7 +58,10 @@ if [ $hvc = 1 ]; then
 	# Through the kernel's console (printk), not the tty: priority 2 passes "quiet".
 	echo "<2>svmm-guest: kernel console on hvc0" >/dev/kmsg
 fi
+read -r init_uptime _ </proc/uptime
 echo SVMM-GUEST-INIT-OK
+# The guest's own boot time, for bench/ (the kernel's share, whatever the VMM's start-up).
+echo "SVMM-GUEST-INIT-UPTIME=$init_uptime"
 [ "$mods" = 1 ] && load_modules
 # svmm.powerkey=1 (with svmm.modules=1, for gpio_keys): a KEY_POWER press powers
 # the guest off, whatever the mode is doing, as logind or acpid would.

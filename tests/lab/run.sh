@@ -15,7 +15,10 @@
 #      LAB_SMOKE=1 (lab self-test lab_smoke; works without an svmm binary),
 #      LAB_SMP (the lab host's CPUs, default 2),
 #      BENCH_RUNS (boots per benchmark with --bench, default 7),
-#      BENCH_ONLY=system (with --bench: only the two-VM system boot).
+#      BENCH_ONLY=system (with --bench: only the two-VM system boot; =boot: and the
+#      single-VM boots), LAB_EXTRA (files copied to /extra in the lab host: with
+#      --bench, an svmm-* binary or kvmtool's lkvm-static there is booted too,
+#      alternating with svmm, for side-by-side boot figures).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -86,6 +89,13 @@ cp "$cache/Image" "$build/rootfs.cpio.gz" "$stage/guest/"
 [ ! -e "$svmm" ] || cp "$svmm" "$stage/svmm"
 # The test build beside it (hidden triggers for the sandbox scenarios), if made.
 [ ! -e "$svmm-test" ] || cp "$svmm-test" "$stage/svmm-test"
+# Other programs for the lab host, e.g. another VMM for the bench to compare with.
+if [ -n "${LAB_EXTRA:-}" ]; then
+	mkdir -p "$stage/extra"
+	for f in $LAB_EXTRA; do
+		cp "$f" "$stage/extra/" || { echo "lab: LAB_EXTRA: cannot copy $f" >&2; exit 2; }
+	done
+fi
 chmod 755 "$stage/bin/busybox" "$stage/init"
 # Uncompressed on purpose: QEMU copies it straight into RAM, whereas gunzip of
 # ~35 MB costs ~0.5 s of emulated CPU time at every boot.

@@ -66,6 +66,6 @@ scenario_exit_stats() {
 	grep -q '^  vcpu1: ' "$err" || { fail exit_stats "no vcpu1 line"; return; }
 	grep -q '^    mmio pl011 .* write [1-9]' "$err" ||
 		{ fail exit_stats "no PL011 register writes counted"; return; }
-	echo "lab: exit_stats: at exit:$(grep -m1 '^  vcpu0: ' "$err"); busiest: $(grep -m1 '^    mmio ' "$err")"
+	echo "lab: exit_stats: on SIGUSR2:$(grep -m1 '^  vcpu0: ' "$err"); busiest: $(grep -m1 '^    mmio ' "$err")"
 	pass exit_stats
 }
