@@ -392,6 +392,13 @@ static void on_signal(struct event_source *source, uint32_t events)
 			reap(sup);
 			continue;
 		}
+		/* Each VM prints its exit counters (as svmm run of one VM does on SIGUSR2). */
+		if (info.ssi_signo == SIGUSR2) {
+			for (unsigned i = 0; i < sup->sys->vm_count; i++)
+				if (sup->children[i].pid > 0)
+					kill(sup->children[i].pid, SIGUSR2);
+			continue;
+		}
 		if (sup->stop_signal == 0) {
 			sup->stop_signal = (int)info.ssi_signo;
 			notice(sup, "stopping every VM (%s)", strsignal((int)info.ssi_signo));
@@ -461,6 +468,7 @@ static int setup(struct supervisor *sup, char *why, size_t why_len)
 	sigaddset(&signals, SIGTERM);
 	sigaddset(&signals, SIGHUP);
 	sigaddset(&signals, SIGCHLD);
+	sigaddset(&signals, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &signals, &sup->original_mask);
 	/* A key for a VM that has just died must not kill the supervisor: EPIPE instead. */
 	signal(SIGPIPE, SIG_IGN);

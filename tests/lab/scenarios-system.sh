@@ -89,6 +89,15 @@ scenario_system_two_vms() {
 	want="0::/svmm/b-$pb"
 	[ "$(cat /proc/"$pb"/cgroup)" = "$want" ] && [ "$(cat /sys/fs/cgroup/svmm/b-"$pb"/cpu.max)" = "5000 10000" ] ||
 		{ fail system_two_vms "vm b in cgroup '$(cat /proc/"$pb"/cgroup)', want '$want' with cpu.max 5000 10000 (it is '$(cat /sys/fs/cgroup/svmm/b-"$pb"/cpu.max 2>&1)')"; stop $pid; exec 3>&-; return; }
+	# SIGUSR2 to the supervisor: every VM prints its exit counters and runs on.
+	kill -USR2 $pid
+	local i=0
+	while [ $i -lt 50 ] && [ "$(cat "$out" "$err" | grep -c 'exits to the VMM')" -lt 2 ]; do # 10 s
+		sleep 0.2
+		i=$((i + 1))
+	done
+	[ "$(cat "$out" "$err" | grep -c 'exits to the VMM')" = 2 ] ||
+		{ fail system_two_vms "SIGUSR2: $(cat "$out" "$err" | grep -c 'exits to the VMM') VMs printed exit counters, want 2"; stop $pid; exec 3>&-; return; }
 	# Console input reaches the selected VM only: b first, then a.
 	send_to 2 typed-to-b
 	system_wait_for 'vm b: powered off' 60
