@@ -7,6 +7,7 @@
 
 #include "config/vm_config.h"
 #include "core/log.h"
+#include "host/linux/jail.h"
 #include "host/linux/sandbox.h"
 
 enum cli_result {
@@ -18,6 +19,7 @@ enum cli_result {
 struct cli_settings {
 	enum log_level log_level;
 	enum sandbox_mode seccomp; /* --seccomp: the filters on svmm's threads */
+	struct jail_params jail;   /* --jail DIR --uid U --gid G; dir NULL: none */
 	/* The --config (or positional) file when it is a system description; `cfg` is untouched. */
 	const char *system_path;
 };

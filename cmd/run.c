@@ -25,6 +25,7 @@
 #include "core/errors.h"
 #include "host/linux/console.h"
 #include "host/linux/event_loop.h"
+#include "host/linux/jail.h"
 #include "host/linux/log_stderr.h"
 #include "host/linux/sandbox.h"
 #include "host/linux/sched.h"
@@ -373,6 +374,9 @@ static void vmm_teardown(struct vmm *vmm)
 
 int run_vm(const struct vm_config *cfg, const struct cli_settings *settings)
 {
+	/* Each boot opens the hypervisor again: the jail needs its node too. */
+	static const char *const jail_devices[] = {"/dev/kvm", NULL};
+	struct jail_params jail = settings->jail;
 	struct vmm *vmm = calloc(1, sizeof(*vmm));
 	char why[WHY_LEN] = "";
 	int status, err;
@@ -381,6 +385,7 @@ int run_vm(const struct vm_config *cfg, const struct cli_settings *settings)
 		fprintf(stderr, "svmm: out of memory\n");
 		return SVMM_EXIT_ERROR;
 	}
+	jail.devices = jail_devices;
 	vmm->cfg = cfg;
 	vmm->seccomp = settings->seccomp;
 	vmm->signal_source.fd = vmm->stopped_source.fd = vmm->flush_source.fd = -1;
@@ -395,6 +400,8 @@ int run_vm(const struct vm_config *cfg, const struct cli_settings *settings)
 	else if ((err = vmm_setup_vm(vmm, settings, why)) < 0)
 		status = err == -ENOMEM ? SVMM_EXIT_ERROR : SVMM_EXIT_USAGE;
 	/* Everything named on the command line is open: from here on, only what serving needs. */
+	else if (jail_enter(&jail, why, sizeof(why)) < 0)
+		status = SVMM_EXIT_ERROR;
 	else if (sandbox_enter(vmm->seccomp, SANDBOX_THREAD_MAIN, why, sizeof(why)) < 0)
 		status = SVMM_EXIT_ERROR;
 	else
