@@ -63,7 +63,7 @@ $(BUILD)/svmm: $(CMD_OBJS) $(BUILD)/libsvmm.a
 # that make a forbidden system call, so the lab sees the filters catch one.
 # The shipped svmm never contains them. The object linked first wins over
 # libsvmm.a's own host/linux/sandbox.o.
-TEST_TRIGGER_OBJS := $(OBJ)/test-triggers/host/linux/sandbox.o
+TEST_TRIGGER_OBJS := $(OBJ)/test-triggers/host/linux/sandbox.o $(OBJ)/test-triggers/host/linux/jail.o
 
 $(OBJ)/test-triggers/%.o: %.c
 	@mkdir -p $(dir $@)

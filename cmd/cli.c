@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cmd/cli.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +32,9 @@ enum cli_option_id {
 	OPT_STATS,
 	OPT_SECCOMP,
 	OPT_API,
+	OPT_JAIL,
+	OPT_UID,
+	OPT_GID,
 	OPT_HELP,
 };
 
@@ -52,6 +58,9 @@ static const struct option cli_options[] = {
     {"budget-us", required_argument, NULL, OPT_BUDGET_US},
     {"period-us", required_argument, NULL, OPT_PERIOD_US},
     {"seccomp", required_argument, NULL, OPT_SECCOMP},
+    {"jail", required_argument, NULL, OPT_JAIL},
+    {"uid", required_argument, NULL, OPT_UID},
+    {"gid", required_argument, NULL, OPT_GID},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"stats", no_argument, NULL, OPT_STATS},
@@ -117,7 +126,7 @@ void cli_print_usage(const char *command)
 	printf("usage: svmm %s %s[options]\n\n", command,
 	       strcmp(command, "run") != 0 ? "[VM.json] " : "");
 	printf("A --config file with \"vms\" is a system description: all its VMs run (or\n"
-	       "are checked) together, and only -v/-q/--seccomp may be added to it.\n\n");
+	       "are checked) together, and only -v/-q/--seccomp/--jail may be added to it.\n\n");
 	printf("  --config FILE          VM description (JSON); flags override its fields\n"
 	       "  --kernel FILE          raw arm64 Linux Image (not gzip-compressed)\n"
 	       "  --initrd FILE          initial ramdisk\n"
@@ -139,6 +148,8 @@ void cli_print_usage(const char *command)
 	       "  --budget-us N --period-us N  CPU time each vCPU may use per period\n"
 	       "  --seccomp MODE         kill (default): a forbidden system call stops svmm;\n"
 	       "                         log: the kernel logs it; off: no filter\n"
+	       "  --jail DIR --uid U --gid G  once set up, run inside DIR as U:G with no\n"
+	       "                         capabilities (mount and IPC namespaces)\n"
 	       "  --dtb-out FILE         also write the generated device tree to FILE\n"
 	       "  --stats                print each vCPU's exits to the VMM (by kind, MMIO by\n"
 	       "                         device and register) at exit; SIGUSR2 prints them too\n"
@@ -163,6 +174,20 @@ static void cli_unknown_option(char **argv, struct config_error *err)
 			 optopt != 0 ? "missing value for" : "unknown", bad, argv[0]);
 }
 
+/* A user or group id: decimal, below the "no id" value -1. */
+static int cli_parse_id(const char *text, unsigned *id)
+{
+	char *end;
+	unsigned long value;
+
+	errno = 0;
+	value = strtoul(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || value >= UINT32_MAX)
+		return -1;
+	*id = (unsigned)value;
+	return 0;
+}
+
 enum cli_result cli_parse_vm(int argc, char **argv, bool positional_config, struct vm_config *cfg,
 			     struct cli_settings *settings, struct config_error *err)
 {
@@ -174,6 +199,7 @@ enum cli_result cli_parse_vm(int argc, char **argv, bool positional_config, stru
 	settings->log_level = LOG_WARN;
 	settings->stats = false;
 	settings->seccomp = SANDBOX_KILL;
+	settings->jail = (struct jail_params){.dir = NULL, .uid = (uid_t)-1, .gid = (gid_t)-1};
 	settings->system_path = NULL;
 	settings->api_path = NULL;
 	opterr = 0;
@@ -206,6 +232,18 @@ enum cli_result cli_parse_vm(int argc, char **argv, bool positional_config, stru
 				return CLI_ERROR;
 			}
 			break;
+		case OPT_JAIL:
+			settings->jail.dir = optarg;
+			break;
+		case OPT_UID:
+		case OPT_GID:
+			if (cli_parse_id(optarg, id == OPT_UID ? &settings->jail.uid
+							       : &settings->jail.gid) < 0) {
+				snprintf(err->message, sizeof(err->message),
+					 "--%s %s: want a numeric id", cli_option_name(id), optarg);
+				return CLI_ERROR;
+			}
+			break;
 		case '?':
 		case ':':
 			cli_unknown_option(argv, err);
@@ -213,6 +251,12 @@ enum cli_result cli_parse_vm(int argc, char **argv, bool positional_config, stru
 		default:
 			break;
 		}
+	}
+	if ((settings->jail.dir != NULL) !=
+	    (settings->jail.uid != (uid_t)-1 && settings->jail.gid != (gid_t)-1)) {
+		snprintf(err->message, sizeof(err->message),
+			 "--jail, --uid and --gid go together: give all three or none");
+		return CLI_ERROR;
 	}
 	if (optind < argc) {
 		if (!positional_config || config_path != NULL || optind + 1 < argc) {

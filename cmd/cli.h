@@ -7,6 +7,7 @@
 
 #include "config/vm_config.h"
 #include "core/log.h"
+#include "host/linux/jail.h"
 #include "host/linux/sandbox.h"
 
 enum cli_result {
@@ -19,6 +20,7 @@ struct cli_settings {
 	enum log_level log_level;
 	bool stats;		   /* --stats: print the vCPUs' exit counters at exit */
 	enum sandbox_mode seccomp; /* --seccomp: the filters on svmm's threads */
+	struct jail_params jail;   /* --jail DIR --uid U --gid G; dir NULL: none */
 	/* The --config (or positional) file when it is a system description; `cfg` is untouched. */
 	const char *system_path;
 	const char *api_path; /* --api: the control API's socket, or NULL */

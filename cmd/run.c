@@ -30,6 +30,7 @@
 #include "host/linux/console.h"
 #include "host/linux/event_loop.h"
 #include "host/linux/guest_ram.h"
+#include "host/linux/jail.h"
 #include "host/linux/log_stderr.h"
 #include "host/linux/sandbox.h"
 #include "host/linux/sched.h"
@@ -471,6 +472,9 @@ static void vmm_teardown(struct vmm *vmm)
 
 int run_vm(const struct vm_config *cfg, const struct cli_settings *settings)
 {
+	/* Each boot opens the hypervisor again: the jail needs its node too. */
+	static const char *const jail_devices[] = {"/dev/kvm", NULL};
+	struct jail_params jail = settings->jail;
 	struct vmm *vmm = calloc(1, sizeof(*vmm));
 	char why[WHY_LEN] = "";
 	int status, err;
@@ -479,6 +483,7 @@ int run_vm(const struct vm_config *cfg, const struct cli_settings *settings)
 		fprintf(stderr, "svmm: out of memory\n");
 		return SVMM_EXIT_ERROR;
 	}
+	jail.devices = jail_devices;
 	vmm->cfg = cfg;
 	vmm->print_stats = settings->stats;
 	vmm->exit_stats = calloc(cfg->cpus, sizeof(*vmm->exit_stats));
@@ -499,6 +504,8 @@ int run_vm(const struct vm_config *cfg, const struct cli_settings *settings)
 			     sizeof(why)) < 0)
 		status = SVMM_EXIT_USAGE;
 	/* Everything named on the command line is open: from here on, only what serving needs. */
+	else if (jail_enter(&jail, why, sizeof(why)) < 0)
+		status = SVMM_EXIT_ERROR;
 	else if (sandbox_enter(vmm->seccomp, SANDBOX_THREAD_MAIN, why, sizeof(why)) < 0)
 		status = SVMM_EXIT_ERROR;
 	else

@@ -68,6 +68,8 @@ def test_version_and_help():
 def test_bad_inputs():
     one_error_line("unknown option", svmm("run", "--frobnicate"), "--frobnicate")
     one_error_line("bad --seccomp", svmm("run", "--seccomp", "maybe"), "--seccomp maybe", "kill, log or off")
+    one_error_line("--jail alone", svmm("run", "--jail", "/tmp"), "--jail, --uid and --gid go together")
+    one_error_line("bad --uid", svmm("run", "--uid", "root"), "--uid root", "numeric id")
     one_error_line("unknown command", svmm("frobnicate"), "frobnicate")
     one_error_line("missing value", svmm("run", "--kernel"), "--kernel")
     one_error_line("no kernel", svmm("run"), "no kernel given")

@@ -65,3 +65,36 @@ scenario_seccomp_not_shipped() {
 		{ fail seccomp_not_shipped "/svmm-test lacks the trigger: the check cannot tell"; return; }
 	pass seccomp_not_shipped
 }
+
+# --jail: the jailed svmm (as 1000:1000, root = a fresh directory) boots a
+# guest with a disk and a NIC, and cannot open a file outside the directory.
+# The test build's probe reports its ids and tries a path outside and inside.
+LAB_SCENARIOS="$LAB_SCENARIOS jail_boot"
+scenario_jail_boot() {
+	local jail=$LAB_TMP/jail img=$LAB_TMP/jail-disk.img saved=$SVMM got
+	[ -x /svmm-test ] || { fail jail_boot "no /svmm-test (build it: make ARCH=aarch64)"; return; }
+	rm -rf "$jail"
+	mkdir -p "$jail"
+	echo inside >"$jail/inside"
+	# The disk test's second-boot state: the guest verifies the pattern, then writes state 2.
+	image "$img" 8 svmm-blk-state=1
+	blk_pattern | dd of="$img" bs=1M seek=1 conv=notrunc 2>/dev/null
+	SVMM=/svmm-test
+	export SVMM_TEST_JAIL_PROBE="$GUEST/Image:/inside"
+	guest_run jail_boot 120 "svmm.test=blk svmm.modules=1" --memory 256M --disk "$img" \
+		--net user --on-reboot exit --jail "$jail" --uid 1000 --gid 1000
+	unset SVMM_TEST_JAIL_PROBE
+	SVMM=$saved
+	grep -q "^svmm-test: jail uid=1000 gid=1000$" "$err" ||
+		{ fail jail_boot "svmm did not run as 1000:1000"; return; }
+	grep -q "^svmm-test: jail probe $GUEST/Image: No such file or directory$" "$err" ||
+		{ fail jail_boot "the jailed svmm could open $GUEST/Image, outside the jail"; return; }
+	grep -q "^svmm-test: jail probe /inside: opened$" "$err" ||
+		{ fail jail_boot "the jailed svmm could not open /inside (the probe cannot tell)"; return; }
+	[ "$(value SVMM-GUEST-BLK-VERIFIED)" = 1 ] ||
+		{ fail jail_boot "the guest did not read its disk, $(status)"; return; }
+	[ "$rc" = 0 ] || { fail jail_boot "$(status), want 0"; return; }
+	got=$(dd if="$img" bs=512 count=1 2>/dev/null | tr -d '\0')
+	[ "$got" = svmm-blk-state=2 ] || { fail jail_boot "image sector 0 holds '$got', want svmm-blk-state=2"; return; }
+	pass jail_boot
+}
