@@ -176,7 +176,7 @@ check-freestanding:
 # Frama-C WP proofs of the guest-facing parsers' ACSL contracts and of the
 # absence of run-time errors in them (scripts/prove.sh lists the files; the
 # README's "Proofs" section says what is proven).
-prove:
+prove check-prove:
 	@bash scripts/prove.sh
 
 check-lab:
@@ -319,7 +319,7 @@ check-sel4:
 bench-sel4:
 	@bash bench/sel4.sh "$(MICROKIT_SDK)"
 
-check: check-format check-freestanding check-unit check-host check-fuzz check-lab check-sel4
+check: check-format check-freestanding check-prove check-unit check-host check-fuzz check-lab check-sel4
 
 demo:
 	$(MAKE) ARCH=aarch64
@@ -332,7 +332,7 @@ bench:
 clean:
 	rm -rf build/$(HOST_ARCH) build/aarch64
 
-.PHONY: all check check-unit check-host check-fuzz check-format check-freestanding check-lab prove demo bench clean
+.PHONY: all check check-unit check-host check-fuzz check-format check-freestanding check-lab prove check-prove demo bench clean
 .PHONY: fuzz fuzz-build sel4 sel4-image check-sel4 bench-sel4
 
 -include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(TEST_TRIGGER_OBJS:.o=.d)
