@@ -248,6 +248,19 @@ paste)
 	stty sane
 	echo "SVMM-GUEST-PASTE-MD5=$got"
 	;;
+records)
+	# Numbered records, one per sector from sector 1 on, each written and
+	# flushed (dd's fsync: a virtio FLUSH) before its number is printed. The
+	# lab kills svmm -9 meanwhile: every number printed must be in the image.
+	n=1
+	while [ $n -lt 16000 ]; do
+		printf 'svmm-record-%d' $n |
+			dd of=/dev/vda bs=512 seek=$n count=1 conv=sync,fsync 2>/dev/null ||
+			{ echo "SVMM-REC-FAILED=$n"; break; }
+		echo "SVMM-REC-ACK=$n"
+		n=$((n + 1))
+	done
+	;;
 mmio)
 	# No-syndrome MMIO instructions on the first virtio-mmio window (no driver
 	# bound: the modules stay unloaded); then a line proves the VM still runs.

@@ -52,6 +52,7 @@ for arg in $(cat /proc/cmdline); do
 	case $arg in
 	lab.mode=*) mode=${arg#lab.mode=} ;;
 	lab.only=*) only=${arg#lab.only=} ;;
+	lab.trials=*) export LAB_TRIALS=${arg#lab.trials=} ;;
 	esac
 done
 

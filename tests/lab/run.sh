@@ -18,7 +18,8 @@
 #      BENCH_ONLY=system (with --bench: only the two-VM system boot; =boot: and the
 #      single-VM boots), LAB_EXTRA (files copied to /extra in the lab host: with
 #      --bench, an svmm-* binary or kvmtool's lkvm-static there is booted too,
-#      alternating with svmm, for side-by-side boot figures).
+#      alternating with svmm, for side-by-side boot figures),
+#      LAB_TRIALS (kill -9 trials per durability scenario, default 100).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,7 +33,7 @@ while [ $# -gt 0 ]; do
 	--svmm) svmm=${2:?--svmm needs a path}; shift 2 ;;
 	--demo) demo=1; mode=demo; shift ;;
 	--bench) mode=bench; shift ;;
-	-h | --help) sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) scenarios+=("$1"); shift ;;
 	esac
@@ -107,6 +108,7 @@ smp=${LAB_SMP:-2}
 only=$(IFS=,; echo "${scenarios[*]}")
 [ "$smoke" != 1 ] || only=lab_smoke${only:+,$only}
 append="console=ttyAMA0 quiet rdinit=/init lab.mode=$mode${only:+ lab.only=$only}"
+append+="${LAB_TRIALS:+ lab.trials=$LAB_TRIALS}"
 [ "$mode" != bench ] || append+=" bench.runs=${BENCH_RUNS:-7}${BENCH_ONLY:+ bench.only=$BENCH_ONLY}"
 # virtualization=on: EL2, so the outer kernel brings up KVM. cortex-a72 is 3-4x
 # faster to emulate than -cpu max. The NIC is virtio-mmio: the default (PCI) one

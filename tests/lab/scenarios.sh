@@ -161,7 +161,7 @@ scenario_lab_smoke() {
 }
 
 # The scenario files, in the default run's order (run.sh stages them beside this one).
-for part in vm devices system perf sandbox api; do
+for part in vm devices system perf sandbox api durability; do
 	. "${LAB_DIR:-}/scenarios-$part.sh"
 done
 
