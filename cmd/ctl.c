@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "config/api_request.h"
+#include "host/linux/unix_socket.h"
 
 #define CTL_EXIT_OK	 0
 #define CTL_EXIT_REFUSED 1
@@ -34,20 +34,12 @@ static void ctl_usage(void)
 
 static int ctl_connect(const char *path)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int fd;
+	int fd = host_unix_connect(path);
 
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		fprintf(stderr, "svmm ctl: %s: path too long for a unix socket\n", path);
-		return -1;
-	}
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
-		return fd;
-	fprintf(stderr, "svmm ctl: %s: %s\n", path, strerror(errno));
 	if (fd >= 0)
-		close(fd);
+		return fd;
+	fprintf(stderr, "svmm ctl: %s: %s\n", path,
+		fd == -ENAMETOOLONG ? "path too long for a unix socket" : strerror(-fd));
 	return -1;
 }
 

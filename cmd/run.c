@@ -227,11 +227,6 @@ static void vmm_api_power_key(void *ctx, bool pressed)
 	vm_unlock_devices(&vmm->vm);
 }
 
-static void vmm_api_hard_stop(void *ctx)
-{
-	vmm_on_quit(ctx);
-}
-
 static void vmm_api_report(void *ctx, struct json_object *result, bool metrics)
 {
 	struct vmm *vmm = ctx;
@@ -257,7 +252,7 @@ static const struct vm_api_ops vmm_api_ops = {
     .resume = vmm_api_resume,
     .reset = vmm_api_reset,
     .power_key = vmm_api_power_key,
-    .hard_stop = vmm_api_hard_stop,
+    .hard_stop = vmm_on_quit,
     .report = vmm_api_report,
 };
 

@@ -10,6 +10,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "host/linux/unix_socket.h"
+
 bool system_api_vm_path(const char *api_path, const char *name, char *buf, size_t len)
 {
 	struct sockaddr_un addr;
@@ -48,18 +50,14 @@ static struct json_object *system_api_vm(struct system_api *api, unsigned vm)
  */
 static void system_api_stop_vm(struct system_api *api, unsigned vm, const struct api_request *req)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	char line[128];
-	int fd, len;
+	char line[128], path[256];
+	int fd = -1, len;
 
 	len = snprintf(line, sizeof(line), "{\"command\":\"stop\",\"timeout_ms\":%u%s}\n",
 		       req->timeout_ms, req->force ? ",\"force\":true" : "");
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 &&
-	    system_api_vm_path(api->path, api->ops->name(api->ctx, vm), addr.sun_path,
-			       sizeof(addr.sun_path)) &&
-	    connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 &&
-	    send(fd, line, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT) == len) {
+	if (system_api_vm_path(api->path, api->ops->name(api->ctx, vm), path, sizeof(path)))
+		fd = host_unix_connect(path);
+	if (fd >= 0 && send(fd, line, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT) == len) {
 		close(fd);
 		return;
 	}

@@ -14,6 +14,7 @@
 
 #include "core/log.h"
 #include "core/vm.h"
+#include "host/linux/unix_socket.h"
 
 #define VSOCK_UNIX_BACKLOG 16
 
@@ -495,21 +496,17 @@ static void vu_on_accept(struct event_source *source, uint32_t events)
 /* ---- set-up ---- */
 
 /* A socket file left by an svmm that died: nobody accepts on it. */
-static bool vu_stale_socket(const char *path, const struct sockaddr_un *addr)
+static bool vu_stale_socket(const char *path)
 {
 	struct stat st;
-	bool stale;
 	int fd;
 
 	if (lstat(path, &st) != 0 || !S_ISSOCK(st.st_mode))
 		return false;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	stale =
-	    connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) < 0 && errno == ECONNREFUSED;
-	close(fd);
-	return stale;
+	fd = host_unix_connect(path);
+	if (fd >= 0)
+		close(fd);
+	return fd == -ECONNREFUSED;
 }
 
 int vsock_unix_open(struct vsock_unix *vu, const char *path, char *why, size_t why_len)
@@ -532,7 +529,7 @@ int vsock_unix_open(struct vsock_unix *vu, const char *path, char *why, size_t w
 	if (fd < 0)
 		goto fail;
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		if (errno != EADDRINUSE || !vu_stale_socket(path, &addr) || unlink(path) < 0 ||
+		if (errno != EADDRINUSE || !vu_stale_socket(path) || unlink(path) < 0 ||
 		    bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
 			goto fail;
 	}
