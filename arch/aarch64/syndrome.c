@@ -48,6 +48,17 @@
 
 #define REG_FIELD_MASK 0x1fu
 
+/* The 5-bit register number at bit `shift` of an ISS: 0..30, or 31 (ZR/SP). */
+/*@ requires shift <= 27;
+    assigns \nothing;
+    ensures \result <= ARM64_REG_ZR; */
+static uint8_t iss_reg(uint32_t iss, unsigned shift)
+{
+	return (uint8_t)((iss >> shift) & REG_FIELD_MASK);
+}
+
+/*@ assigns \nothing;
+    ensures \result <= ESR_ISS_MASK; */
 static uint32_t esr_iss(uint64_t esr)
 {
 	return (uint32_t)esr & ESR_ISS_MASK;
@@ -80,6 +91,7 @@ bool arm64_esr_il32(uint64_t esr)
  * do the same, or the guest would run the next one under the wrong
  * condition.
  */
+/*@ assigns \nothing; */
 static uint64_t it_advance(uint64_t pstate)
 {
 	unsigned it = (unsigned)((pstate & PSTATE_IT_HI_MASK) >> PSTATE_IT_HI_SHIFT) << 2 |
@@ -105,9 +117,27 @@ void arm64_skip_instruction(struct arm64_regs *regs, bool il32)
 	}
 }
 
+/*@ assigns \nothing; */
 static uint64_t size_mask(unsigned size)
 {
 	return size >= 8 ? UINT64_MAX : ((uint64_t)1 << (8 * size)) - 1;
+}
+
+/* ISS.SAS: the access is 1 << SAS bytes wide. */
+/*@ assigns \nothing;
+    ensures \result == 1 || \result == 2 || \result == 4 || \result == 8; */
+static uint8_t abort_size(uint32_t iss)
+{
+	switch ((iss >> DABT_SAS_SHIFT) & 0x3u) {
+	case 0:
+		return 1;
+	case 1:
+		return 2;
+	case 2:
+		return 4;
+	default:
+		return 8;
+	}
 }
 
 int arm64_decode_data_abort(uint64_t esr, uint64_t ipa, unsigned vcpu,
@@ -133,9 +163,9 @@ int arm64_decode_data_abort(uint64_t esr, uint64_t ipa, unsigned vcpu,
 	if (!info->isv)
 		return -SVMM_ENOTSUP;
 
-	info->size = (uint8_t)(1u << ((iss >> DABT_SAS_SHIFT) & 0x3u));
+	info->size = abort_size(iss);
 	info->sign_extend = (iss & DABT_SSE) != 0;
-	info->reg = (uint8_t)((iss >> DABT_SRT_SHIFT) & REG_FIELD_MASK);
+	info->reg = iss_reg(iss, DABT_SRT_SHIFT);
 	info->reg64 = (iss & DABT_SF) != 0;
 	info->acquire_release = (iss & DABT_AR) != 0;
 
@@ -178,7 +208,7 @@ int arm64_decode_wfx(uint64_t esr, struct arm64_wfx *out)
 		return -SVMM_EINVAL;
 	out->kind = (enum arm64_wfx_kind)(iss & WFX_TI_MASK);
 	out->has_timeout = (iss & WFX_RV) != 0;
-	out->timeout_reg = (uint8_t)((iss >> WFX_RN_SHIFT) & REG_FIELD_MASK);
+	out->timeout_reg = iss_reg(iss, WFX_RN_SHIFT);
 	return 0;
 }
 
@@ -213,7 +243,7 @@ int arm64_decode_sysreg(uint64_t esr, struct arm64_sysreg_access *out)
 	out->op2 = (uint8_t)((iss >> SYS_OP2_SHIFT) & 0x7u);
 	out->op1 = (uint8_t)((iss >> SYS_OP1_SHIFT) & 0x7u);
 	out->crn = (uint8_t)((iss >> SYS_CRN_SHIFT) & 0xfu);
-	out->reg = (uint8_t)((iss >> SYS_RT_SHIFT) & REG_FIELD_MASK);
+	out->reg = iss_reg(iss, SYS_RT_SHIFT);
 	out->crm = (uint8_t)((iss >> SYS_CRM_SHIFT) & 0xfu);
 	out->is_read = (iss & SYS_DIR_READ) != 0;
 	out->id = ARM64_SYSREG(out->op0, out->op1, out->crn, out->crm, out->op2);

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "core/access.h"
+#include "core/errors.h"
 
 /*
  * The guest's general registers as the hypervisor backend saw them at the
@@ -43,8 +44,14 @@ struct arm64_regs {
 #define ARM64_REG_ZR 31u
 
 /* x[n] for n in 0..30; 0 for the zero register (and any larger n). */
+/*@ requires \valid_read(regs);
+    assigns \nothing;
+    ensures n < ARM64_REG_ZR ==> \result == regs->x[n];
+    ensures n >= ARM64_REG_ZR ==> \result == 0; */
 uint64_t arm64_reg_get(const struct arm64_regs *regs, unsigned n);
 /* Sets x[n] for n in 0..30; a write to the zero register is discarded. */
+/*@ requires \valid(regs);
+    assigns regs->x[0 .. ARM64_REG_ZR - 1]; */
 void arm64_reg_set(struct arm64_regs *regs, unsigned n, uint64_t value);
 
 /*
@@ -76,12 +83,15 @@ enum arm64_exception_class {
 };
 
 /* ESR_EL2.EC (bits [31:26]). */
+/*@ assigns \nothing;
+    ensures \result == ((esr >> 26) & 0x3f); */
 enum arm64_exception_class arm64_esr_class(uint64_t esr);
 
 /*
  * ESR_EL2.IL: true for a 32-bit instruction (every A64 and A32 one), false
  * for a 16-bit T32 instruction.
  */
+/*@ assigns \nothing; */
 bool arm64_esr_il32(uint64_t esr);
 
 /*
@@ -90,6 +100,8 @@ bool arm64_esr_il32(uint64_t esr);
  * the PC wraps at 32 bits and the IT block state advances, as the
  * instruction would have done had it completed without trapping.
  */
+/*@ requires \valid(regs);
+    assigns regs->pc, regs->pstate; */
 void arm64_skip_instruction(struct arm64_regs *regs, bool il32);
 
 /* ---- data aborts (EC 0x24) ---- */
@@ -137,6 +149,17 @@ struct arm64_abort_info {
  * Acquire/release semantics need nothing extra: the trap and the emulation
  * are ordered against all of the vCPU's other accesses anyway.
  */
+/*@
+  requires \valid_read(regs) && \valid(out) && \valid(info);
+  requires \separated(out, info, regs);
+  assigns *out, *info;
+  ensures \result == 0 || \result == -SVMM_EINVAL || \result == -SVMM_EFAULT ||
+	  \result == -SVMM_ENOTSUP;
+  ensures \result == 0 ==> (info->size == 1 || info->size == 2 || info->size == 4 ||
+			    info->size == 8);
+  ensures \result == 0 ==> info->reg <= ARM64_REG_ZR;
+  ensures \result == 0 ==> out->size == info->size;
+*/
 int arm64_decode_data_abort(uint64_t esr, uint64_t ipa, unsigned vcpu,
 			    const struct arm64_regs *regs, struct access *out,
 			    struct arm64_abort_info *info);
@@ -150,6 +173,11 @@ int arm64_decode_data_abort(uint64_t esr, uint64_t ipa, unsigned vcpu,
  * into WZR/XZR is discarded. Then the PC moves past the instruction (the
  * preferred return address of a data abort is the faulting instruction).
  */
+/*@
+  requires \valid_read(info) && \valid_read(acc) && \valid(regs);
+  requires \separated(regs, info, acc);
+  assigns regs->x[0 .. ARM64_REG_ZR - 1], regs->pc, regs->pstate;
+*/
 void arm64_complete_data_abort(const struct arm64_abort_info *info, const struct access *acc,
 			       struct arm64_regs *regs);
 
