@@ -31,7 +31,8 @@ timeout_s=${PROVE_TIMEOUT:-10}
 # through the pointers, only computes them (memcpy's contract is in char).
 targets=(
 	"core/guest_mem.c:guest_mem_add,guest_mem_ptr,guest_mem_read,guest_mem_write,guest_mem_clear:Typed+cast:-warn-unsigned-overflow -warn-unsigned-downcast"
-	"arch/aarch64/syndrome.c:esr_iss,arm64_reg_get,arm64_reg_set,arm64_esr_class,arm64_esr_il32,it_advance,arm64_skip_instruction,size_mask,abort_size,iss_reg,arm64_decode_data_abort,arm64_complete_data_abort:Typed:"
+	"arch/aarch64/syndrome.c:esr_iss,arm64_reg_get,arm64_reg_set,arm64_esr_class,arm64_esr_il32,it_advance,arm64_skip_instruction,size_mask,arm64_size_bytes,arm64_reg_field,arm64_decode_data_abort,arm64_complete_data_abort:Typed:"
+	"arch/aarch64/insn.c:field,sign_extend,size_mask,base_reg,arm64_size_bytes,arm64_reg_field,single_kind,take_store_values,indexed_address,decode_pair,decode_single,decode_literal,decode_ordered,decode_dc_zva,arm64_insn_decode,arm64_insn_span:Typed:"
 )
 
 wp_opts=(-wp -wp-rte -wp-prover z3,cvc4 -wp-timeout "$timeout_s" -wp-par 2

@@ -9,7 +9,6 @@
 #include "arch/aarch64/insn.h"
 
 #include "core/errors.h"
-#include "core/string.h"
 
 #define PAGE_4K_MASK 0xfffull
 
@@ -44,11 +43,17 @@ enum imm9_form {
 	IMM9_PRE = 3,
 };
 
-static unsigned field(uint32_t insn, unsigned lo, unsigned bits)
+/* The bits `mask` (a contiguous 0x1, 0x3, ... 0x7ffff) of insn >> lo. */
+/*@ requires lo < 32;
+    assigns \nothing;
+    ensures \result == ((insn >> lo) & mask); */
+static unsigned field(uint32_t insn, unsigned lo, unsigned mask)
 {
-	return (insn >> lo) & ((1u << bits) - 1);
+	return (insn >> lo) & mask;
 }
 
+/*@ requires 0 < bits <= 64;
+    assigns \nothing; */
 static uint64_t sign_extend(uint64_t value, unsigned bits)
 {
 	uint64_t sign = (uint64_t)1 << (bits - 1);
@@ -57,21 +62,29 @@ static uint64_t sign_extend(uint64_t value, unsigned bits)
 	return (value ^ sign) - sign;
 }
 
+/*@ assigns \nothing; */
 static uint64_t size_mask(unsigned size)
 {
 	return size >= 8 ? UINT64_MAX : ((uint64_t)1 << (8 * size)) - 1;
 }
 
 /* A base register: 31 is the stack pointer, not the zero register. */
+/*@ requires \valid_read(regs) && n <= ARM64_REG_SP;
+    assigns \nothing; */
 static uint64_t base_reg(const struct arm64_regs *regs, unsigned n)
 {
 	return n == ARM64_REG_SP ? regs->sp : regs->x[n];
 }
 
 /* The transfer kind of a single-register load/store from size and opc. */
+/*@ requires \valid(out);
+    assigns out->size, out->kind, out->dest64, out->sign_extend;
+    ensures arm64_insn_size_ok(out->size);
+    ensures \result == 0 ==> out->kind == ARM64_INSN_LOAD || out->kind == ARM64_INSN_STORE;
+    ensures \result == 0 || \result == -SVMM_ENOTSUP || \result == -SVMM_EINVAL; */
 static int single_kind(unsigned size, unsigned opc, struct arm64_insn *out)
 {
-	out->size = (uint8_t)(1u << size);
+	out->size = arm64_size_bytes(size);
 	switch (opc) {
 	case 0:
 		out->kind = ARM64_INSN_STORE;
@@ -100,10 +113,16 @@ static int single_kind(unsigned size, unsigned opc, struct arm64_insn *out)
 }
 
 /* Fills the store values from the transfer registers (XZR reads as zero). */
+/*@ requires \valid_read(regs) && \valid(out) && \separated(regs, out);
+    requires out->count <= 2;
+    assigns out->store_value[0 .. 1]; */
 static void take_store_values(const struct arm64_regs *regs, struct arm64_insn *out)
 {
 	if (out->kind != ARM64_INSN_STORE)
 		return;
+	/*@ loop invariant 0 <= i <= out->count;
+	    loop assigns i, out->store_value[0 .. 1];
+	    loop variant out->count - i; */
 	for (unsigned i = 0; i < out->count; i++)
 		out->store_value[i] = arm64_reg_get(regs, out->rt[i]) & size_mask(out->size);
 }
@@ -113,27 +132,39 @@ static void take_store_values(const struct arm64_regs *regs, struct arm64_insn *
  * the instruction also transfers is CONSTRAINED UNPREDICTABLE (except
  * through SP, which is never a transfer register): refused.
  */
-static int indexed_address(const struct arm64_regs *regs, unsigned rn, int64_t offset,
+/*@ requires \valid_read(regs) && \valid(out) && \separated(regs, out);
+    requires rn <= ARM64_REG_SP && out->count <= 2;
+    assigns out->rn, out->va, out->writeback, out->writeback_value;
+    ensures \result == 0 ==> out->rn == rn && out->writeback == writeback;
+    ensures \result == 0 || \result == -SVMM_EINVAL; */
+static int indexed_address(const struct arm64_regs *regs, uint8_t rn, int64_t offset,
 			   bool writeback, bool post, struct arm64_insn *out)
 {
 	uint64_t base = base_reg(regs, rn);
 
 	if (writeback && rn != ARM64_REG_SP) {
+		/*@ loop invariant 0 <= i <= out->count;
+		    loop assigns i;
+		    loop variant out->count - i; */
 		for (unsigned i = 0; i < out->count; i++)
 			if (out->rt[i] == rn)
 				return -SVMM_EINVAL;
 	}
-	out->rn = (uint8_t)rn;
+	out->rn = rn;
 	out->va = post ? base : base + (uint64_t)offset;
 	out->writeback = writeback;
 	out->writeback_value = base + (uint64_t)offset;
 	return 0;
 }
 
+/*@ requires \valid_read(regs) && \valid(out) && \separated(regs, out);
+    assigns *out;
+    ensures \result == 0 ==> arm64_insn_ok(out);
+    ensures \result == 0 || \result == -SVMM_ENOTSUP || \result == -SVMM_EINVAL; */
 static int decode_pair(uint32_t insn, const struct arm64_regs *regs, struct arm64_insn *out)
 {
-	unsigned opc = field(insn, 30, 2), idx = field(insn, 23, 2);
-	bool load = field(insn, 22, 1) != 0;
+	unsigned opc = field(insn, 30, 0x3), idx = field(insn, 23, 0x3);
+	bool load = field(insn, 22, 0x1) != 0;
 	unsigned scale;
 	int64_t offset;
 
@@ -154,46 +185,51 @@ static int decode_pair(uint32_t insn, const struct arm64_regs *regs, struct arm6
 	}
 	scale = opc == 2 ? 3 : 2;
 	out->kind = load ? ARM64_INSN_LOAD : ARM64_INSN_STORE;
-	out->size = (uint8_t)(1u << scale);
+	out->size = arm64_size_bytes(scale);
 	out->count = 2;
-	out->rt[0] = (uint8_t)field(insn, 0, 5);
-	out->rt[1] = (uint8_t)field(insn, 10, 5);
+	out->rt[0] = arm64_reg_field(insn, 0);
+	out->rt[1] = arm64_reg_field(insn, 10);
 	/* A pair loading one register twice is CONSTRAINED UNPREDICTABLE. */
 	if (load && out->rt[0] == out->rt[1])
 		return -SVMM_EINVAL;
-	offset = (int64_t)(sign_extend(field(insn, 15, 7), 7) << scale);
+	offset = (int64_t)(sign_extend(field(insn, 15, 0x7f), 7) << scale);
 	/* idx: 00 no-allocate offset, 01 post-index, 10 signed offset, 11 pre-index. */
 	take_store_values(regs, out);
-	return indexed_address(regs, field(insn, 5, 5), offset, idx == 1 || idx == 3, idx == 1,
-			       out);
+	return indexed_address(regs, arm64_reg_field(insn, 5), offset, idx == 1 || idx == 3,
+			       idx == 1, out);
 }
 
+/*@ requires \valid_read(regs) && \valid(out) && \separated(regs, out);
+    assigns *out;
+    ensures \result == 0 ==> arm64_insn_ok(out);
+    ensures \result == 0 || \result == -SVMM_ENOTSUP || \result == -SVMM_EINVAL; */
 static int decode_single(uint32_t insn, const struct arm64_regs *regs, struct arm64_insn *out)
 {
-	unsigned size = field(insn, 30, 2), rn = field(insn, 5, 5);
+	unsigned size = field(insn, 30, 0x3);
+	uint8_t rn = arm64_reg_field(insn, 5);
 	bool writeback = false, post = false;
 	int64_t offset;
 	int err;
 
 	if (insn & INSN_V)
 		return -SVMM_ENOTSUP;
-	err = single_kind(size, field(insn, 22, 2), out);
+	err = single_kind(size, field(insn, 22, 0x3), out);
 	if (err < 0)
 		return err;
 	out->count = 1;
-	out->rt[0] = (uint8_t)field(insn, 0, 5);
+	out->rt[0] = arm64_reg_field(insn, 0);
 	if ((insn & INSN_UIMM_MASK) == INSN_UIMM) {
-		offset = (int64_t)((uint64_t)field(insn, 10, 12) << size);
+		offset = (int64_t)((uint64_t)field(insn, 10, 0xfff) << size);
 	} else if ((insn & INSN_IMM9_MASK) == INSN_IMM9) {
-		enum imm9_form form = (enum imm9_form)field(insn, 10, 2);
+		enum imm9_form form = (enum imm9_form)field(insn, 10, 0x3);
 
-		offset = (int64_t)sign_extend(field(insn, 12, 9), 9);
+		offset = (int64_t)sign_extend(field(insn, 12, 0x1ff), 9);
 		writeback = form == IMM9_POST || form == IMM9_PRE;
 		post = form == IMM9_POST;
 	} else {
 		/* Register offset: option<1> must be set (a 32- or 64-bit extend). */
-		unsigned option = field(insn, 13, 3);
-		uint64_t rm = arm64_reg_get(regs, field(insn, 16, 5));
+		unsigned option = field(insn, 13, 0x7);
+		uint64_t rm = arm64_reg_get(regs, field(insn, 16, 0x1f));
 
 		if ((option & 2u) == 0)
 			return -SVMM_EINVAL;
@@ -201,61 +237,74 @@ static int decode_single(uint32_t insn, const struct arm64_regs *regs, struct ar
 			rm &= UINT32_MAX;
 		else if (option == 6) /* SXTW */
 			rm = sign_extend(rm, 32);
-		offset = (int64_t)(rm << (field(insn, 12, 1) ? size : 0));
+		offset = (int64_t)(rm << (field(insn, 12, 0x1) ? size : 0));
 	}
 	take_store_values(regs, out);
 	return indexed_address(regs, rn, offset, writeback, post, out);
 }
 
+/*@ requires \valid_read(regs) && \valid(out) && \separated(regs, out);
+    assigns *out;
+    ensures \result == 0 ==> arm64_insn_ok(out);
+    ensures \result == 0 || \result == -SVMM_ENOTSUP || \result == -SVMM_EINVAL; */
 static int decode_literal(uint32_t insn, const struct arm64_regs *regs, struct arm64_insn *out)
 {
-	static const uint8_t opc_size[3] = {4, 8, 4};
-	unsigned opc = field(insn, 30, 2);
+	unsigned opc = field(insn, 30, 0x3);
 
 	if (insn & INSN_V)
 		return -SVMM_ENOTSUP;
 	if (opc == 3) /* PRFM (literal) */
 		return -SVMM_ENOTSUP;
 	out->kind = ARM64_INSN_LOAD;
-	out->size = opc_size[opc];
+	out->size = opc == 1 ? 8 : 4;
 	out->count = 1;
-	out->rt[0] = (uint8_t)field(insn, 0, 5);
+	out->rt[0] = arm64_reg_field(insn, 0);
 	out->dest64 = opc != 0;
 	out->sign_extend = opc == 2; /* LDRSW */
-	out->va = regs->pc + sign_extend((uint64_t)field(insn, 5, 19) << 2, 21);
+	out->writeback = false;
+	out->va = regs->pc + sign_extend((uint64_t)field(insn, 5, 0x7ffff) << 2, 21);
 	return 0;
 }
 
+/*@ requires \valid_read(regs) && \valid(out) && \separated(regs, out);
+    assigns *out;
+    ensures \result == 0 ==> arm64_insn_ok(out);
+    ensures \result == 0 || \result == -SVMM_ENOTSUP || \result == -SVMM_EINVAL; */
 static int decode_ordered(uint32_t insn, const struct arm64_regs *regs, struct arm64_insn *out)
 {
-	unsigned size = field(insn, 30, 2);
+	unsigned size = field(insn, 30, 0x3);
 
-	out->kind = field(insn, 22, 1) ? ARM64_INSN_LOAD : ARM64_INSN_STORE;
-	out->size = (uint8_t)(1u << size);
+	out->kind = field(insn, 22, 0x1) ? ARM64_INSN_LOAD : ARM64_INSN_STORE;
+	out->size = arm64_size_bytes(size);
 	out->count = 1;
-	out->rt[0] = (uint8_t)field(insn, 0, 5);
+	out->rt[0] = arm64_reg_field(insn, 0);
 	out->dest64 = size == 3;
 	take_store_values(regs, out);
-	return indexed_address(regs, field(insn, 5, 5), 0, false, false, out);
+	return indexed_address(regs, arm64_reg_field(insn, 5), 0, false, false, out);
 }
 
+/*@ requires \valid_read(regs) && \valid(out) && \separated(regs, out);
+    assigns *out;
+    ensures \result == 0 ==> arm64_insn_ok(out);
+    ensures \result == 0 || \result == -SVMM_ENOTSUP || \result == -SVMM_EINVAL; */
 static int decode_dc_zva(uint32_t insn, const struct arm64_regs *regs, unsigned block,
 			 struct arm64_insn *out)
 {
 	if (block < 4 || block > ARM64_ZVA_MAX_BLOCK || (block & (block - 1)) != 0)
 		return -SVMM_EINVAL;
 	out->kind = ARM64_INSN_ZERO_BLOCK;
-	out->size = (uint8_t)(block < ARM64_ZVA_STORE_SIZE ? block : ARM64_ZVA_STORE_SIZE);
-	out->count = (uint16_t)(block / out->size);
+	out->size = ARM64_ZVA_STORE_SIZE;
+	out->count = (uint16_t)(block / ARM64_ZVA_STORE_SIZE);
 	out->zero_len = (uint16_t)block;
-	out->va = arm64_reg_get(regs, field(insn, 0, 5)) & ~(uint64_t)(block - 1);
+	out->writeback = false;
+	out->va = arm64_reg_get(regs, field(insn, 0, 0x1f)) & ~(uint64_t)(block - 1);
 	return 0;
 }
 
 int arm64_insn_decode(uint32_t insn, const struct arm64_regs *regs, unsigned zva_block,
 		      struct arm64_insn *out)
 {
-	memset(out, 0, sizeof(*out));
+	*out = (struct arm64_insn){0};
 	if ((insn & INSN_DC_ZVA_MASK) == INSN_DC_ZVA)
 		return decode_dc_zva(insn, regs, zva_block, out);
 	if ((insn & INSN_PAIR_MASK) == INSN_PAIR)
@@ -271,6 +320,9 @@ int arm64_insn_decode(uint32_t insn, const struct arm64_regs *regs, unsigned zva
 	return -SVMM_ENOTSUP;
 }
 
+/*@ requires \valid_read(op);
+    assigns \nothing;
+    ensures \result == op->size * op->count; */
 unsigned arm64_insn_span(const struct arm64_insn *op)
 {
 	return (unsigned)op->size * op->count;

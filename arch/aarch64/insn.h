@@ -62,6 +62,31 @@ struct arm64_insn {
 #define ARM64_REG_SP 31u
 
 /*
+ * What `make prove` proves arm64_insn_decode() gives for every instruction
+ * word it accepts: each register it uses (the transfer registers, the base
+ * if written back) a valid index, each
+ * element 1, 2, 4 or 8 bytes, one or two elements (DC ZVA: the block in
+ * word stores, at most ARM64_ZVA_MAX_BLOCK bytes).
+ */
+/*@
+  predicate arm64_insn_size_ok(integer size) = size == 1 || size == 2 || size == 4 || size == 8;
+
+  // The registers the instruction uses: its transfer registers, and its base if written back.
+  predicate arm64_insn_regs_ok(struct arm64_insn *op) =
+    (op->kind != ARM64_INSN_ZERO_BLOCK ==>
+       op->rt[0] <= ARM64_REG_ZR && (op->count == 2 ==> op->rt[1] <= ARM64_REG_ZR)) &&
+    (op->writeback ==> op->rn <= ARM64_REG_SP);
+
+  predicate arm64_insn_ok(struct arm64_insn *op) =
+    arm64_insn_regs_ok(op) && arm64_insn_size_ok(op->size) &&
+    (op->kind == ARM64_INSN_LOAD || op->kind == ARM64_INSN_STORE ?
+       op->count == 1 || op->count == 2 :
+       op->kind == ARM64_INSN_ZERO_BLOCK && op->size == ARM64_ZVA_STORE_SIZE &&
+       op->count == op->zero_len / ARM64_ZVA_STORE_SIZE && 4 <= op->zero_len <=
+  ARM64_ZVA_MAX_BLOCK);
+*/
+
+/*
  * Decodes the A64 instruction `insn`, taking base, offset and store
  * registers from `regs` (regs->pc for a literal load; regs->sp for base
  * 31). `zva_block` is DC ZVA's block size in bytes (4 << DCZID_EL0.BS, a
@@ -71,6 +96,12 @@ struct arm64_insn {
  * CONSTRAINED UNPREDICTABLE encoding (a pair loading one register twice,
  * write-back into a transfer register, an invalid extend option).
  */
+/*@
+  requires \valid_read(regs) && \valid(out) && \separated(regs, out);
+  assigns *out;
+  ensures \result == 0 || \result == -SVMM_ENOTSUP || \result == -SVMM_EINVAL;
+  ensures \result == 0 ==> arm64_insn_ok(out);
+*/
 int arm64_insn_decode(uint32_t insn, const struct arm64_regs *regs, unsigned zva_block,
 		      struct arm64_insn *out);
 

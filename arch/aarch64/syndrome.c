@@ -46,17 +46,6 @@
 #define PSTATE_IT_HI_SHIFT 10
 #define PSTATE_IT_HI_MASK  ((uint64_t)0x3f << PSTATE_IT_HI_SHIFT)
 
-#define REG_FIELD_MASK 0x1fu
-
-/* The 5-bit register number at bit `shift` of an ISS: 0..30, or 31 (ZR/SP). */
-/*@ requires shift <= 27;
-    assigns \nothing;
-    ensures \result <= ARM64_REG_ZR; */
-static uint8_t iss_reg(uint32_t iss, unsigned shift)
-{
-	return (uint8_t)((iss >> shift) & REG_FIELD_MASK);
-}
-
 /*@ assigns \nothing;
     ensures \result <= ESR_ISS_MASK; */
 static uint32_t esr_iss(uint64_t esr)
@@ -123,23 +112,6 @@ static uint64_t size_mask(unsigned size)
 	return size >= 8 ? UINT64_MAX : ((uint64_t)1 << (8 * size)) - 1;
 }
 
-/* ISS.SAS: the access is 1 << SAS bytes wide. */
-/*@ assigns \nothing;
-    ensures \result == 1 || \result == 2 || \result == 4 || \result == 8; */
-static uint8_t abort_size(uint32_t iss)
-{
-	switch ((iss >> DABT_SAS_SHIFT) & 0x3u) {
-	case 0:
-		return 1;
-	case 1:
-		return 2;
-	case 2:
-		return 4;
-	default:
-		return 8;
-	}
-}
-
 int arm64_decode_data_abort(uint64_t esr, uint64_t ipa, unsigned vcpu,
 			    const struct arm64_regs *regs, struct access *out,
 			    struct arm64_abort_info *info)
@@ -163,9 +135,9 @@ int arm64_decode_data_abort(uint64_t esr, uint64_t ipa, unsigned vcpu,
 	if (!info->isv)
 		return -SVMM_ENOTSUP;
 
-	info->size = abort_size(iss);
+	info->size = arm64_size_bytes((iss >> DABT_SAS_SHIFT) & 0x3u);
 	info->sign_extend = (iss & DABT_SSE) != 0;
-	info->reg = iss_reg(iss, DABT_SRT_SHIFT);
+	info->reg = arm64_reg_field(iss, DABT_SRT_SHIFT);
 	info->reg64 = (iss & DABT_SF) != 0;
 	info->acquire_release = (iss & DABT_AR) != 0;
 
@@ -208,7 +180,7 @@ int arm64_decode_wfx(uint64_t esr, struct arm64_wfx *out)
 		return -SVMM_EINVAL;
 	out->kind = (enum arm64_wfx_kind)(iss & WFX_TI_MASK);
 	out->has_timeout = (iss & WFX_RV) != 0;
-	out->timeout_reg = iss_reg(iss, WFX_RN_SHIFT);
+	out->timeout_reg = arm64_reg_field(iss, WFX_RN_SHIFT);
 	return 0;
 }
 
@@ -243,7 +215,7 @@ int arm64_decode_sysreg(uint64_t esr, struct arm64_sysreg_access *out)
 	out->op2 = (uint8_t)((iss >> SYS_OP2_SHIFT) & 0x7u);
 	out->op1 = (uint8_t)((iss >> SYS_OP1_SHIFT) & 0x7u);
 	out->crn = (uint8_t)((iss >> SYS_CRN_SHIFT) & 0xfu);
-	out->reg = iss_reg(iss, SYS_RT_SHIFT);
+	out->reg = arm64_reg_field(iss, SYS_RT_SHIFT);
 	out->crm = (uint8_t)((iss >> SYS_CRM_SHIFT) & 0xfu);
 	out->is_read = (iss & SYS_DIR_READ) != 0;
 	out->id = ARM64_SYSREG(out->op0, out->op1, out->crn, out->crm, out->op2);

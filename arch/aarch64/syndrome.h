@@ -43,6 +43,36 @@ struct arm64_regs {
 /* Register 31 in a load/store, MRS/MSR or WFxT operand: XZR/WZR. */
 #define ARM64_REG_ZR 31u
 
+/* The 5-bit register number at bit `shift` of an ISS or an instruction. */
+/*@ requires shift <= 27;
+    assigns \nothing;
+    ensures \result <= ARM64_REG_ZR; */
+static inline uint8_t arm64_reg_field(uint32_t word, unsigned shift)
+{
+	return (uint8_t)((word >> shift) & 0x1fu);
+}
+
+/*
+ * Bytes of an access whose 2-bit size field (SAS, a load/store's size) is
+ * `log2`: 1 << log2. A switch rather than the shift, so that the provers
+ * see the four values without bit lemmas.
+ */
+/*@ assigns \nothing;
+    ensures \result == 1 || \result == 2 || \result == 4 || \result == 8; */
+static inline uint8_t arm64_size_bytes(unsigned log2)
+{
+	switch (log2) {
+	case 0:
+		return 1;
+	case 1:
+		return 2;
+	case 2:
+		return 4;
+	default:
+		return 8;
+	}
+}
+
 /* x[n] for n in 0..30; 0 for the zero register (and any larger n). */
 /*@ requires \valid_read(regs);
     assigns \nothing;
