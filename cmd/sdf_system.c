@@ -81,8 +81,9 @@ static int write_file(const char *dir, const char *name, const struct system_con
  * guest reboot with on_reboot "exit" stops the VM there too: on seL4 there
  * is no process to exit.
  */
-static int write_settings(const char *dir, const struct vm_config *vm)
+static int write_settings(const char *dir, const struct system_config *sys, unsigned index)
 {
+	const struct vm_config *vm = &sys->vms[index];
 	char path[PATH_MAX];
 	FILE *out;
 
@@ -93,6 +94,9 @@ static int write_settings(const char *dir, const struct vm_config *vm)
 		return -1;
 	}
 	fprintf(out, "on_reboot=%s\n", vm->on_reboot == ON_REBOOT_RESTART ? "restart" : "stop");
+	/* The SDF gives this svmm its core's timer: it can park a vCPU in WFI. */
+	if (sdf_vm_owns_core_timer(sys, index))
+		fputs("wfi_park=1\n", out);
 	if (fclose(out) != 0) {
 		fprintf(stderr, "svmm: --build-dir: cannot write %s\n", path);
 		return -1;
@@ -119,7 +123,7 @@ static int write_build_dir(struct system_config *sys, const struct sdf_params *p
 		status = describe(vm);
 		if (status != SVMM_EXIT_POWEROFF)
 			return status;
-		if (write_settings(dir, vm) < 0)
+		if (write_settings(dir, sys, i) < 0)
 			return SVMM_EXIT_USAGE;
 	}
 	if (write_file(dir, "system.mk", sys, params, false) < 0 ||

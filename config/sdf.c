@@ -65,6 +65,31 @@ static void sdf_name(char *out, size_t size, const struct system_config *sys, un
 		snprintf(out, size, "%s_%s", base, sys->vms[index].name);
 }
 
+/* The core an svmm runs on: its VM's first vCPU's, or core 0 unpinned. */
+static unsigned sdf_vmm_core(const struct vm_config *cfg)
+{
+	return cfg->core_count > 0 ? cfg->cores[0] : 0;
+}
+
+/* Whether VM `index`'s svmm is the only one on its core. */
+static bool sdf_vmm_alone_on_core(const struct system_config *sys, unsigned index)
+{
+	for (unsigned i = 0; i < sys->vm_count; i++) {
+		if (i != index && sdf_vmm_core(&sys->vms[i]) == sdf_vmm_core(&sys->vms[index]))
+			return false;
+	}
+	return true;
+}
+
+bool sdf_vm_owns_core_timer(const struct system_config *sys, unsigned index)
+{
+	for (unsigned i = 0; i < index; i++) {
+		if (sdf_vmm_alone_on_core(sys, i))
+			return false;
+	}
+	return sdf_vmm_alone_on_core(sys, index);
+}
+
 void sdf_vmm_image(const struct system_config *sys, unsigned index, const struct sdf_params *params,
 		   char *out, size_t size)
 {
@@ -196,7 +221,10 @@ static struct sdf_pd *plan_vm(struct sdf_plan *plan, unsigned index, const struc
 	vmm->sched = vm_sched(cfg);
 	vmm->sched.priority = cfg->priority + 1;
 	vmm->pinned = cfg->core_count > 0;
-	vmm->cpu = vmm->pinned ? cfg->cores[0] : 0;
+	vmm->cpu = sdf_vmm_core(cfg);
+	vmm->has_timer = sdf_vm_owns_core_timer(sys, index);
+	vmm->timer_irq = params->vmm_timer_irq;
+	vmm->timer_id = params->vmm_timer_channel_id;
 	vmm->has_vm = true;
 	vmm->vm.cfg = cfg;
 	vmm->vm.sched = vm_sched(cfg);

@@ -79,6 +79,12 @@ struct sdf_params {
 	uint64_t vmm_uart_vaddr;
 	unsigned uart_irq;	  /* interrupt number as the kernel numbers it (SPI + 32) */
 	unsigned uart_channel_id; /* the irq's channel id in svmm, 0..61 */
+	/*
+	 * The EL1 physical timer's PPI, which the kernel leaves to user level
+	 * (CONFIG_EXPORT_PTMR_USER): svmm's alarm for parked vCPUs, one per core.
+	 */
+	unsigned vmm_timer_irq;
+	unsigned vmm_timer_channel_id;
 
 	/*
 	 * The block server protection domain, for a VM with a disk. svmm calls
@@ -139,6 +145,14 @@ int sdf_write(FILE *out, const struct vm_config *cfg, const struct sdf_params *p
  * The program image svmm for VM `index` of `sys` is built as, into
  * out[0..size): params->vmm_image for a lone VM, else "svmm_<name>.elf".
  */
+/*
+ * Whether VM `index`'s svmm gets the PPI timer (vmm_timer_irq, the alarm
+ * that wakes parked vCPUs): a PPI has one handler per core, and Microkit
+ * 2.3.0 takes an irq number once per system, so one svmm gets it: the first
+ * VM whose svmm is alone on its core. The others resume a vCPU's WFI at once.
+ */
+bool sdf_vm_owns_core_timer(const struct system_config *sys, unsigned index);
+
 void sdf_vmm_image(const struct system_config *sys, unsigned index, const struct sdf_params *params,
 		   char *out, size_t size);
 

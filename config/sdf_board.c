@@ -58,6 +58,8 @@ struct sdf_params sdf_params_qemu_virt_aarch64(void)
 	    .vmm_uart_vaddr = 0x9000000,
 	    .uart_irq = 33, /* PL011: SPI 1 */
 	    .uart_channel_id = 1,
+	    .vmm_timer_irq = 30, /* CNTP: PPI 14 */
+	    .vmm_timer_channel_id = 4,
 	    .blk_name = "blk_server",
 	    .blk_image = "blk_server.elf",
 	    .blk_priority = 254,

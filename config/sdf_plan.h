@@ -75,6 +75,8 @@ struct sdf_pd {
 	struct sdf_space space;
 	bool has_irq;
 	unsigned irq, irq_id;
+	bool has_timer; /* the core's PPI timer (sdf_vm_owns_core_timer()) */
+	unsigned timer_irq, timer_id;
 	bool has_vm;
 	struct sdf_vm vm;
 };

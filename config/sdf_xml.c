@@ -151,6 +151,13 @@ static void put_pd(FILE *out, const struct sdf_pd *pd)
 		put_decimal(out, "id", pd->irq_id);
 		fputs(" />\n", out);
 	}
+	if (pd->has_timer) {
+		put_indent(out, 2);
+		fputs("<irq", out);
+		put_decimal(out, "irq", pd->timer_irq);
+		put_decimal(out, "id", pd->timer_id);
+		fputs(" />\n", out);
+	}
 	if (pd->has_vm)
 		put_vm(out, &pd->vm);
 	put_indent(out, 1);

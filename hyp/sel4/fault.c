@@ -11,8 +11,9 @@
  *                    that cannot be emulated, and an instruction fetch from
  *                    an address with no RAM, become a synchronous external
  *                    abort in the guest (hyp/sel4/guest_faults.h), as on KVM.
- *   VCPUFault        ESR_EL2 of a trapped WFI/WFE (skipped: the vCPU spins
- *                    through its idle loop), SMC (PSCI: the guest's device
+ *   VCPUFault        ESR_EL2 of a trapped WFI (skipped, and the vCPU parked
+ *                    until an interrupt is due for it: hyp/sel4/idle.h) or
+ *                    WFE (skipped: a spinning lock's wait), SMC (PSCI: the guest's device
  *                    tree says method "smc", because seL4 takes a guest's HVC
  *                    as a system call), MSR/MRS (reads 0, writes ignored).
  *   VGICMaintenance  a list register was EOI'd: vgic_maintenance().
@@ -30,7 +31,11 @@
 #include "core/errors.h"
 #include "hyp/sel4/guest_faults.h"
 #include "hyp/sel4/hyp_sel4.h"
+#include "hyp/sel4/idle.h"
 #include "hyp/sel4/sel4_vm.h"
+
+/* ESR_EL2.ISS of a trapped WFx: bit 0 set for WFE, clear for WFI. */
+#define ESR_WFX_TI_WFE 1u
 
 static bool reply(microkit_msginfo *reply_msginfo)
 {
@@ -197,12 +202,14 @@ static bool vcpu_fault(struct hyp_vm *hyp, unsigned vcpu, microkit_msginfo *repl
 {
 	uint64_t esr = seL4_GetMR(seL4_VCPUFault_HSR);
 	struct arm64_regs regs;
+	bool wfi = false;
 
 	if (sel4_read_regs(vcpu, &regs) < 0)
 		return fatal(hyp, vcpu, reply_msginfo);
 	switch ((unsigned)arm64_esr_class(esr)) {
 	case ARM64_EC_WFX:
 		arm64_skip_instruction(&regs, arm64_esr_il32(esr));
+		wfi = (esr & ESR_WFX_TI_WFE) == 0;
 		break;
 	case ARM64_EC_SMC64:
 	case ARM64_EC_HVC64:
@@ -220,6 +227,9 @@ static bool vcpu_fault(struct hyp_vm *hyp, unsigned vcpu, microkit_msginfo *repl
 	}
 	if (hyp->state[vcpu] == VCPU_ON && sel4_write_regs(vcpu, &regs, false) < 0)
 		return fatal(hyp, vcpu, reply_msginfo);
+	/* Parked: no reply; sel4_idle_wake() or the timer resumes it past the WFI. */
+	if (wfi && hyp->state[vcpu] == VCPU_ON && sel4_idle_park(hyp, vcpu))
+		return false;
 	return finish(hyp, vcpu, reply_msginfo);
 }
 

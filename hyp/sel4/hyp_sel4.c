@@ -11,6 +11,7 @@
 #include "core/errors.h"
 #include "core/string.h"
 #include "hyp/sel4/hyp_sel4.h"
+#include "hyp/sel4/idle.h"
 #include "hyp/sel4/sel4_vm.h"
 
 #define SCTLR_EL1_RESET	   0x30d00800u /* SCTLR_EL1's RES1 bits: MMU and caches off */
@@ -114,6 +115,7 @@ int sel4_start_vcpu(struct hyp_vm *hyp, unsigned vcpu, const struct arm64_regs *
 
 void sel4_stop_vm(struct hyp_vm *hyp, enum hyp_stop_reason reason)
 {
+	sel4_idle_forget(hyp);
 	for (unsigned i = 0; i < hyp->params.cpus; i++) {
 		if (hyp->state[i] != VCPU_OFF)
 			seL4_TCB_Suspend(BASE_VM_TCB_CAP + i);
@@ -131,12 +133,13 @@ void sel4_stop_vm(struct hyp_vm *hyp, enum hyp_stop_reason reason)
 
 static int vgic_inject(void *ctx, unsigned vcpu, unsigned lr, const struct vgic_lr_entry *entry)
 {
-	(void)ctx;
-	return seL4_ARM_VCPU_InjectIRQ(BASE_VCPU_CAP + vcpu, (seL4_Uint16)entry->intid,
-				       (seL4_Uint8)(entry->priority >> 3), entry->group1 ? 1 : 0,
-				       (seL4_Uint8)lr) == seL4_NoError
-		   ? 0
-		   : -SVMM_EBUSY;
+	if (seL4_ARM_VCPU_InjectIRQ(BASE_VCPU_CAP + vcpu, (seL4_Uint16)entry->intid,
+				    (seL4_Uint8)(entry->priority >> 3), entry->group1 ? 1 : 0,
+				    (seL4_Uint8)lr) != seL4_NoError)
+		return -SVMM_EBUSY;
+	/* An interrupt is due for it: a vCPU parked in WFI runs again. */
+	sel4_idle_wake(ctx, vcpu);
+	return 0;
 }
 
 static void vgic_eoi(void *ctx, unsigned vcpu, unsigned intid)
@@ -193,6 +196,18 @@ static void psci_system_off(void *ctx)
 static void psci_system_reset(void *ctx)
 {
 	sel4_stop_vm(ctx, HYP_STOP_RESET);
+}
+
+/* ---- hyp_sel4.h ---- */
+
+void hyp_sel4_park_wfi(struct hyp_vm *hyp, bool on)
+{
+	hyp->park_wfi = on;
+}
+
+void hyp_sel4_timer(struct hyp_vm *hyp)
+{
+	sel4_idle_timer(hyp);
 }
 
 /* ---- hyp.h ---- */
@@ -265,6 +280,7 @@ void hyp_vm_destroy(struct hyp_vm *hyp)
 {
 	if (hyp == NULL)
 		return;
+	sel4_idle_forget(hyp);
 	for (unsigned i = 0; i < hyp->params.cpus; i++) {
 		if (hyp->state[i] != VCPU_OFF)
 			seL4_TCB_Suspend(BASE_VM_TCB_CAP + i);

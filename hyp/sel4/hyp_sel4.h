@@ -22,4 +22,14 @@
 bool hyp_sel4_fault(struct hyp_vm *hyp, microkit_child child, microkit_msginfo msginfo,
 		    microkit_msginfo *reply_msginfo);
 
+/*
+ * Lets the backend park vCPUs in WFI (hyp/sel4/idle.h): the SDF gave this
+ * svmm its core's timer, whose irq is channel TIMER_CHANNEL. Set after
+ * every hyp_vm_create().
+ */
+void hyp_sel4_park_wfi(struct hyp_vm *hyp, bool on);
+
+/* That timer fired: wakes the parked vCPUs that are due. */
+void hyp_sel4_timer(struct hyp_vm *hyp);
+
 #endif

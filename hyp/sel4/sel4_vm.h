@@ -27,6 +27,9 @@ struct hyp_vm {
 	struct vgic vgic;
 	struct arm64_psci_ops psci;
 	enum vcpu_state state[VGIC_MAX_CPUS];
+	bool park_wfi;			 /* svmm has its core's timer (hyp/sel4/idle.h) */
+	bool parked[VGIC_MAX_CPUS];	 /* blocked in WFI, until wake_at or an interrupt */
+	uint64_t wake_at[VGIC_MAX_CPUS]; /* its virtual timer's deadline, physical counts */
 	bool in_use;
 	bool stopping;
 	enum hyp_stop_reason stop_reason; /* valid while stopping */

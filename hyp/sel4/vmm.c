@@ -48,6 +48,7 @@ __attribute__((section(".data"))) size_t blk_data_size = 0;
 #define UART_CHANNEL	1 /* config/sdf.c: sdf_params_qemu_virt_aarch64().uart_channel_id */
 #define BLK_CHANNEL	2 /* config/sdf.c: .blk_channel_id, svmm's end of the PPC channel */
 #define CONSOLE_CHANNEL 3 /* config/sdf.c: .vmm_console_channel_id, to the multiplexer */
+#define TIMER_CHANNEL	4 /* config/sdf.c: .vmm_timer_channel_id, svmm's core's CNTP */
 
 /* Everything svmm owns on seL4; the one object the entry points reach. */
 struct sel4_vmm {
@@ -62,6 +63,7 @@ struct sel4_vmm {
 	struct sel4_guest_images images;
 	struct dtb_info dtb; /* what the packaged device tree says */
 	bool restart_on_reboot;
+	bool park_wfi;	  /* the SDF gave svmm its core's timer (settings "wfi_park=1") */
 	bool restart_due; /* the guest rebooted; restart once its fault is handled */
 	bool running;	  /* init succeeded and the guest has not stopped */
 	bool flush_due;	  /* console output waits without a newline */
@@ -156,15 +158,18 @@ static const struct machine_host_ops sel4_host_ops = {.disk = disk_open};
 
 /* ---- the VM's life ---- */
 
-/* The packaged settings ("on_reboot=restart" restarts the VM on a guest reboot). */
-static bool restarts_on_reboot(const struct sel4_guest_blob *settings)
+/*
+ * Whether the packaged settings have the line `key`: "on_reboot=restart"
+ * (restart the VM on a guest reboot), "wfi_park=1" (svmm has its core's timer).
+ */
+static bool setting(const struct sel4_guest_blob *settings, const char *key)
 {
-	static const char key[] = "on_reboot=restart";
-	size_t len = sizeof(key) - 1;
+	size_t len = strlen(key);
 
 	for (size_t i = 0; i + len <= settings->size; i++) {
 		if ((i == 0 || settings->data[i - 1] == '\n') &&
-		    memcmp(settings->data + i, key, len) == 0)
+		    memcmp(settings->data + i, key, len) == 0 &&
+		    (i + len == settings->size || settings->data[i + len] == '\n'))
 			return true;
 	}
 	return false;
@@ -261,6 +266,7 @@ static int start_guest(struct sel4_vmm *v)
 			    hyp_why[0] != '\0' ? hyp_why : svmm_strerror(err));
 		return err;
 	}
+	hyp_sel4_park_wfi(v->hyp, v->park_wfi);
 	err = arm64_image_parse(images->kernel.data, images->kernel.size, &image, &why);
 	if (err < 0) {
 		log_message(log, LOG_ERROR, "packaged kernel: %s", why);
@@ -324,7 +330,8 @@ static int boot(struct sel4_vmm *v)
 	int err;
 
 	sel4_guest_images(&v->images);
-	v->restart_on_reboot = restarts_on_reboot(&v->images.settings);
+	v->restart_on_reboot = setting(&v->images.settings, "on_reboot=restart");
+	v->park_wfi = setting(&v->images.settings, "wfi_park=1");
 	if (dtb_info_read(v->images.dtb.data, v->images.dtb.size, &v->dtb) < 0 ||
 	    v->dtb.cpus == 0) {
 		log_message(&v->vm.log, LOG_ERROR, "the packaged device tree is not usable");
@@ -382,6 +389,12 @@ void notified(microkit_channel ch)
 	uint8_t bytes[PL011_RX_FIFO_SIZE];
 	size_t n;
 
+	if (ch == TIMER_CHANNEL) {
+		if (v->hyp != NULL)
+			hyp_sel4_timer(v->hyp);
+		microkit_irq_ack(ch);
+		return;
+	}
 	if (ch == UART_CHANNEL && !v->multiplexed)
 		n = board_uart_read(&v->board_uart, bytes, sizeof(bytes));
 	else if (ch == CONSOLE_CHANNEL && v->multiplexed)

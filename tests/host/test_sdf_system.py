@@ -169,8 +169,16 @@ def test_build_dir():
     names = sorted(os.listdir(out))
     check("build dir files", names == ["a.dtb", "a.settings", "b.dtb", "b.settings",
                                        "console_names", "svmm.system", "system.mk"], names)
+    # a's svmm is the first alone on its core: it gets the PPI timer and parks
+    # vCPUs in WFI; Microkit takes an irq number once, so b's does not.
     with open(os.path.join(out, "a.settings")) as f:
-        check("settings", f.read() == "on_reboot=restart\n")
+        check("settings", f.read() == "on_reboot=restart\nwfi_park=1\n")
+    with open(os.path.join(out, "b.settings")) as f:
+        check("settings without the timer", f.read() == "on_reboot=restart\n")
+    root = ET.parse(os.path.join(out, "svmm.system")).getroot()
+    timers = [pd.get("name") for pd in root.findall("protection_domain")
+              for irq in pd.findall("irq") if irq.get("irq") == "30"]
+    check("one svmm has the timer's PPI", timers == ["vmm_a"], timers)
     with open(os.path.join(out, "system.mk")) as f:
         mk = f.read()
     check("make fragment", "SEL4_SYSTEM_VMS := a b\n" in mk and "SEL4_SYSTEM_MUX := yes" in mk
