@@ -7,6 +7,7 @@
 #   lab.mode=test  run the scenarios (lab.only=a,b,... to pick some), then power off
 #   lab.mode=demo  boot the guest shell under svmm on this console, then power off
 #   lab.mode=bench run the benchmarks (/bench.sh, from bench/lab-bench.sh), then power off
+#   lab.sanitize=1 (test mode) /svmm is an ASan+UBSan build: its reports fail the run
 
 # passt sandboxes itself with pivot_root(2), which refuses to move the kernel's
 # rootfs (the initramfs), and with a user namespace, which a chrooted process may
@@ -48,11 +49,13 @@ lab_net_up() {
 
 mode="test"
 only=
+sanitize=0
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	lab.mode=*) mode=${arg#lab.mode=} ;;
 	lab.only=*) only=${arg#lab.only=} ;;
 	lab.trials=*) export LAB_TRIALS=${arg#lab.trials=} ;;
+	lab.sanitize=1) sanitize=1 ;;
 	esac
 done
 
@@ -63,8 +66,21 @@ done
 (
 case $mode in
 test)
+	if [ "$sanitize" = 1 ]; then
+		# /svmm is an ASan+UBSan build: the first report stops it and lands in
+		# /tmp/sanitizer; every report fails the run.
+		mkdir -p /tmp/sanitizer
+		export ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=1:log_path=/tmp/sanitizer/asan
+		export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=/tmp/sanitizer/ubsan
+	fi
 	. /scenarios.sh
 	run_scenarios "$only"
+	if [ "$sanitize" = 1 ]; then
+		reports=$(ls /tmp/sanitizer)
+		for f in $reports; do sed "s#^#  | $f: #" "/tmp/sanitizer/$f" | head -n 40; done
+		if [ -z "$reports" ]; then echo "LAB-RESULT sanitizer_reports PASS"
+		else echo "LAB-RESULT sanitizer_reports FAIL $(echo $reports | wc -w) report(s): $reports"; fi
+	fi
 	;;
 bench)
 	. /bench.sh
