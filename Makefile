@@ -152,7 +152,8 @@ $(FUZZ_DIR)/libsvmm-fuzz.a: $(FUZZ_LIB_OBJS)
 # The VM description (config/) needs libc and json-c: its objects form a
 # second archive, linked ahead of the freestanding one, which harnesses
 # that do not use it never pull from.
-FUZZ_HOSTED_OBJS := $(CONFIG_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
+# cmd/machine_desc.c (a description's machine) joins it for fuzz_device_tree.
+FUZZ_HOSTED_OBJS := $(CONFIG_SRCS:%.c=$(FUZZ_DIR)/obj/%.o) $(FUZZ_DIR)/obj/cmd/machine_desc.o
 
 $(FUZZ_DIR)/libsvmm-fuzz-hosted.a: $(FUZZ_HOSTED_OBJS)
 	rm -f $@
