@@ -341,7 +341,8 @@ bench-sel4:
 # --disk ...,direct) is run by hand on a host whose filesystem takes it.
 check-durability:
 	$(MAKE) ARCH=aarch64
-	LAB_TIMEOUT=$${LAB_TIMEOUT:-5400} bash tests/lab/run.sh --svmm build/aarch64/svmm durability
+	LAB_TIMEOUT=$${LAB_TIMEOUT:-5400} bash tests/lab/run.sh --svmm build/aarch64/svmm \
+		durability_direct durability
 
 # The lab scenarios once with svmm built with ASan and UBSan (the durability
 # trials excepted: make check-durability). Any sanitizer report fails it.

@@ -35,16 +35,31 @@ echo "LAB-OUTER-INIT uptime=$(cut -d' ' -f1 /proc/uptime)s kernel=$(uname -r)"
 # lab_net_up: the lab host's network, for the scenarios that need it (0.15 s,
 # so only then): lo, eth0 on QEMU's user network (10.0.2.15/24, via
 # 10.0.2.2; passt needs a default route to start) and tun for tap interfaces.
+lab_modules_up() {
+	local m
+	for m in $(cat /lib/modules/order); do
+		[ -d "/sys/module/${m%.ko}" ] || insmod "/lib/modules/$m" || return 1
+	done
+}
 lab_net_up() {
 	[ -e /sys/class/net/eth0 ] && return 0
-	local m
-	for m in $(cat /lib/modules/order); do insmod "/lib/modules/$m" || return 1; done
+	lab_modules_up || return 1
 	mkdir -p /etc
 	echo "nameserver 10.0.2.3" >/etc/resolv.conf # QEMU's; else passt warns it has no DNS
 	ip link set lo up &&
 		ip link set eth0 up &&
 		ip addr add 10.0.2.15/24 dev eth0 &&
 		ip route add default via 10.0.2.2
+}
+
+# lab_disk_up: the lab host's scratch disk (run.sh gives QEMU an empty ext4
+# image as its virtio disk) mounted on /mnt/disk, for what tmpfs cannot do:
+# O_DIRECT.
+lab_disk_up() {
+	grep -q ' /mnt/disk ' /proc/mounts && return 0
+	lab_modules_up || return 1
+	mkdir -p /mnt/disk
+	mount -t ext4 /dev/vda /mnt/disk
 }
 
 mode="test"

@@ -130,6 +130,11 @@ chmod 755 "$stage/bin/busybox" "$stage/init"
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$build/outer.cpio"
 rm -rf "$stage"
 
+# The lab host's scratch disk: an empty ext4 file system, where a disk image
+# can be opened with O_DIRECT (the lab host's tmpfs refuses it). Sparse here.
+rm -f "$build/disk.img"
+mkfs.ext4 -q -F -E nodiscard "$build/disk.img" 256M
+
 # Two CPUs: the system scenarios pin VMs to cores 0 and 1.
 smp=${LAB_SMP:-2}
 only=$(IFS=,; echo "${scenarios[*]}")
@@ -147,6 +152,7 @@ append+="${LAB_TRIALS:+ lab.trials=$LAB_TRIALS}"
 qemu=(qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3 -cpu cortex-a72
       -smp "$smp" -m 2G -no-reboot -nic none
       -netdev user,id=n0,restrict=on -device virtio-net-device,netdev=n0
+      -drive "if=none,id=d0,format=raw,file=$build/disk.img" -device virtio-blk-device,drive=d0
       -kernel "$cache/Image" -initrd "$build/outer.cpio" -append "$append")
 
 if [ "$demo" = 1 ]; then
