@@ -5,6 +5,7 @@
 # make check            every test: format, freestanding, unit, host CLI, fuzz (short), lab
 # make prove            Frama-C WP proofs of the guest-facing parsers
 # make demo             boots a Linux guest under svmm in the emulated arm64 lab
+# make check-sanitize   the lab scenarios with an ASan+UBSan aarch64 svmm (SANITIZE=1)
 #
 # Dependencies come from Debian only: scripts/install-deps.sh installs them,
 # scripts/arm64-sysroot.sh fetches the arm64 libraries for the cross build.
@@ -12,7 +13,11 @@
 HOST_ARCH := $(shell uname -m)
 ARCH ?= $(HOST_ARCH)
 VERSION := $(shell cat VERSION)
-BUILD := build/$(ARCH)
+# SANITIZE=1: AddressSanitizer + UndefinedBehaviorSanitizer, in its own build
+# directory. ASan cannot link statically: such an aarch64 svmm is dynamic
+# (libc and the sanitizer runtimes; run.sh copies them into the lab host).
+SANITIZE ?=
+BUILD := build/$(ARCH)$(if $(SANITIZE),-sanitize)
 OBJ := $(BUILD)/obj
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
@@ -26,9 +31,19 @@ else ifeq ($(ARCH),aarch64)
 CC := aarch64-linux-gnu-gcc
 SYSROOT := build/sysroot-aarch64
 CFLAGS += -isystem $(SYSROOT)/usr/include
-LDFLAGS += -static -L$(SYSROOT)/usr/lib/aarch64-linux-gnu
+LDFLAGS += -L$(SYSROOT)/usr/lib/aarch64-linux-gnu
+ifeq ($(SANITIZE),)
+LDFLAGS += -static
+else
+# The sysroot's libraries linked in; only libc and the runtimes stay dynamic.
+LDLIBS := -Wl,-Bstatic -lfdt -ljson-c -lseccomp -Wl,-Bdynamic -lpthread
+endif
 else
 $(error ARCH=$(ARCH): svmm builds for the host ($(HOST_ARCH)) or for aarch64)
+endif
+ifneq ($(SANITIZE),)
+CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
 endif
 
 # Layers, lowest first (see ../shared/ARCHITECTURE.md). core/string.c only
@@ -137,7 +152,8 @@ $(FUZZ_DIR)/libsvmm-fuzz.a: $(FUZZ_LIB_OBJS)
 # The VM description (config/) needs libc and json-c: its objects form a
 # second archive, linked ahead of the freestanding one, which harnesses
 # that do not use it never pull from.
-FUZZ_HOSTED_OBJS := $(CONFIG_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
+# cmd/machine_desc.c (a description's machine) joins it for fuzz_device_tree.
+FUZZ_HOSTED_OBJS := $(CONFIG_SRCS:%.c=$(FUZZ_DIR)/obj/%.o) $(FUZZ_DIR)/obj/cmd/machine_desc.o
 
 $(FUZZ_DIR)/libsvmm-fuzz-hosted.a: $(FUZZ_HOSTED_OBJS)
 	rm -f $@
@@ -325,7 +341,15 @@ bench-sel4:
 # --disk ...,direct) is run by hand on a host whose filesystem takes it.
 check-durability:
 	$(MAKE) ARCH=aarch64
-	LAB_TIMEOUT=$${LAB_TIMEOUT:-5400} bash tests/lab/run.sh --svmm build/aarch64/svmm durability
+	LAB_TIMEOUT=$${LAB_TIMEOUT:-5400} bash tests/lab/run.sh --svmm build/aarch64/svmm \
+		durability_direct durability
+
+# The lab scenarios once with svmm built with ASan and UBSan (the durability
+# trials excepted: make check-durability). Any sanitizer report fails it.
+check-sanitize:
+	$(MAKE) ARCH=aarch64 SANITIZE=1
+	LAB_SANITIZE=1 LAB_TIMEOUT=$${LAB_TIMEOUT:-2400} bash tests/lab/run.sh \
+		--svmm build/aarch64-sanitize/svmm
 
 check: check-format check-freestanding check-prove check-unit check-host check-fuzz check-lab check-sel4
 
@@ -341,7 +365,7 @@ clean:
 	rm -rf build/$(HOST_ARCH) build/aarch64
 
 .PHONY: all check check-unit check-host check-fuzz check-format check-freestanding check-lab prove check-prove demo bench clean
-.PHONY: check-durability
+.PHONY: check-durability check-sanitize
 .PHONY: fuzz fuzz-build sel4 sel4-image check-sel4 bench-sel4
 
 -include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(TEST_TRIGGER_OBJS:.o=.d)

@@ -8,6 +8,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "cmd/machine_desc.h"
 #include "core/errors.h"
 #include "host/linux/entropy.h"
 
@@ -297,22 +298,6 @@ static const struct machine_host_ops linux_host_ops = {
     .vsock = vsock_open,
 };
 
-void devices_machine_desc(const struct vm_config *cfg, struct machine_desc *desc)
-{
-	_Static_assert(VM_CONFIG_MAX_DISKS <= MACHINE_MAX_DISKS, "a described disk has no slot");
-	_Static_assert(VM_CONFIG_MAX_NETS <= MACHINE_MAX_NETS, "a described NIC has no slot");
-	*desc = (struct machine_desc){
-	    .cpus = cfg->cpus,
-	    .memory = cfg->memory,
-	    .virtio_console = cfg->console_device == CONSOLE_DEVICE_VIRTIO,
-	    .disk_count = cfg->disk_count,
-	    .net_count = cfg->net_count,
-	    .rng = cfg->rng,
-	    .vsock = cfg->vsock.socket != NULL,
-	    .vsock_cid = cfg->vsock.cid,
-	};
-}
-
 int devices_create(struct vmm_devices *d, const struct vm_config *cfg, struct vm *vm,
 		   struct event_loop *loop, void *ram,
 		   const struct virtio_console_backend *console_output, char *why, size_t why_len)
@@ -334,7 +319,7 @@ int devices_create(struct vmm_devices *d, const struct vm_config *cfg, struct vm
 	d->why = why;
 	d->why_len = why_len;
 	why[0] = '\0';
-	devices_machine_desc(cfg, &desc);
+	machine_desc_from_config(cfg, &desc);
 	err = machine_assemble(&d->machine, vm, &desc, &host, ram);
 	if (err < 0 && why[0] == '\0')
 		snprintf(why, why_len, "%s: cannot set up: %s", d->machine.failed,

@@ -73,9 +73,6 @@ struct vmm_devices {
 	struct vsock_unix vsock_host;
 };
 
-/* The hypervisor-neutral part of `cfg`, which machine_assemble() builds from. */
-void devices_machine_desc(const struct vm_config *cfg, struct machine_desc *desc);
-
 /*
  * Assembles the VM's machine (guest RAM at `ram`, the PL011, the virtio
  * devices) with a backend opened for every device `cfg` asks for.

@@ -11,6 +11,7 @@
 #include "cmd/devices.h"
 #include "cmd/exit_status.h"
 #include "cmd/guest_images.h"
+#include "cmd/machine_desc.h"
 #include "cmd/run.h"
 #include "cmd/sdf_system.h"
 #include "cmd/system.h"
@@ -73,7 +74,7 @@ static int describe_guest(const struct vm_config *cfg, unsigned gic_version,
 	}
 	vm_init(&vm, cfg->name, NULL);
 	machine_describe_host(&host);
-	devices_machine_desc(cfg, &desc);
+	machine_desc_from_config(cfg, &desc);
 	err = machine_assemble(machine, &vm, &desc, &host, NULL);
 	if (err < 0)
 		snprintf(why, sizeof(why), "cannot describe %s: %s", machine->failed,

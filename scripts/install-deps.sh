@@ -10,8 +10,12 @@ set -euo pipefail
 # Debian's why3 1.5.1 detects; it does not know cvc5 1.0).
 # libclang-rt-dev: libFuzzer and the sanitizer runtimes for `make fuzz` (clang
 # only recommends it, and recommends are not installed here).
-host_pkgs=(build-essential pkg-config clang clang-format libclang-rt-dev libfdt-dev
+# libasan8-arm64-cross, libubsan1-arm64-cross: the arm64 sanitizer runtimes of
+# `make check-sanitize` (run.sh copies them into the lab host).
+# e2fsprogs: the lab host's ext4 scratch disk (mkfs.ext4), for O_DIRECT.
+host_pkgs=(build-essential pkg-config clang clang-format libclang-rt-dev libfdt-dev e2fsprogs
            libjson-c-dev libseccomp-dev libcmocka-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+           libasan8-arm64-cross libubsan1-arm64-cross
            qemu-system-arm cpio gzip xz-utils python3 device-tree-compiler
            frama-c-base why3 z3 cvc4)
 

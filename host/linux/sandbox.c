@@ -147,6 +147,33 @@ static const char *const main_syscalls[] = {
     "lstat",
 };
 
+#if defined(__SANITIZE_ADDRESS__)
+/* make SANITIZE=1 only: what the ASan/UBSan/LSan runtimes call on any thread:
+ * a thread's alternate signal stack at its start and end, a report's log file
+ * and module names, and LeakSanitizer's exit-time tracer (a clone that is not
+ * a thread, ptrace, /proc/self/task). The shipped svmm never allows these. */
+static const char *const sanitizer_syscalls[] = {
+    "sigaltstack",
+    "openat",
+    "readlinkat",
+    "getpid",
+    "prctl",
+    "ptrace",
+    "clone",
+    "wait4",
+    "waitid",
+    "getdents64",
+    "sched_getaffinity",
+    "uname",
+    "pipe2",
+    "dup3",
+    "rt_sigaction",
+    "getppid",
+    "setsockopt",
+    "kill",
+};
+#endif
+
 /* The only ioctls a vCPU thread makes: run, registers, fault injection,
  * interrupts, and TCGETS, stdio's isatty() the first time a log line goes out. */
 static const unsigned long vcpu_ioctls[] = {
@@ -281,6 +308,12 @@ static int sandbox_build(scmp_filter_ctx filter, enum sandbox_thread kind)
 {
 	int err = sandbox_allow(filter, common_syscalls,
 				sizeof(common_syscalls) / sizeof(common_syscalls[0]));
+
+#if defined(__SANITIZE_ADDRESS__)
+	if (err == 0)
+		err = sandbox_allow(filter, sanitizer_syscalls,
+				    sizeof(sanitizer_syscalls) / sizeof(sanitizer_syscalls[0]));
+#endif
 
 	/* vsock's host side connects out over AF_UNIX only. */
 	if (err == 0)

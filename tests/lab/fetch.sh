@@ -6,7 +6,8 @@
 #   modules/order  the .ko file names in load order (deps first)
 #   busybox        static arm64 busybox
 #   kernel-version e.g. 6.1.0-56-arm64
-#   outer-modules/ the lab host's own modules (virtio-mmio NIC, tun), same layout
+#   outer-modules/ the lab host's own modules (virtio-mmio NIC, tun, virtio-blk,
+#                  ext4), same layout
 #   passt/         passt:arm64 with the libc6:arm64 files it needs (a tree to
 #                  copy into the lab host's /: usr/bin/passt, lib/...)
 # Needs `dpkg --add-architecture arm64` + `apt-get update` (scripts/install-deps.sh).
@@ -18,14 +19,16 @@ cache=${SVMM_LAB_CACHE:-$HOME/.cache/svmm-lab}
 # evdev and gpio_keys: the power key (a PL061 line; gpio-pl061 is built in).
 want_mods="virtio_mmio virtio_blk virtio_net virtio_console virtio_rng vsock
            vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport evdev gpio_keys"
-# The lab host's: its QEMU NIC (virtio-mmio), so passt has a route; tun for tap.
-outer_mods="virtio_mmio virtio_net tun"
+# The lab host's: its QEMU NIC (virtio-mmio), so passt has a route; tun for tap;
+# virtio_blk, ext4 and its checksum (crc32c) for its scratch disk (O_DIRECT,
+# which its tmpfs refuses).
+outer_mods="virtio_mmio virtio_net tun virtio_blk crc32c_generic ext4"
 
 die() { echo "fetch: error: $*" >&2; exit 1; }
 
 # Caches filled before outer-modules/ and passt/ existed are completed, not refetched.
 if [ -f "$cache/.complete" ] && [ -f "$cache/outer-modules/order" ] && [ -x "$cache/passt/usr/bin/passt" ] &&
-	grep -q '^gpio_keys' "$cache/modules/order"; then
+	grep -q '^gpio_keys' "$cache/modules/order" && grep -q '^ext4' "$cache/outer-modules/order"; then
 	echo "fetch: using cached $(cat "$cache/.complete") in $cache"
 	exit 0
 fi

@@ -7,6 +7,7 @@
 #   lab.mode=test  run the scenarios (lab.only=a,b,... to pick some), then power off
 #   lab.mode=demo  boot the guest shell under svmm on this console, then power off
 #   lab.mode=bench run the benchmarks (/bench.sh, from bench/lab-bench.sh), then power off
+#   lab.sanitize=1 (test mode) /svmm is an ASan+UBSan build: its reports fail the run
 
 # passt sandboxes itself with pivot_root(2), which refuses to move the kernel's
 # rootfs (the initramfs), and with a user namespace, which a chrooted process may
@@ -34,10 +35,15 @@ echo "LAB-OUTER-INIT uptime=$(cut -d' ' -f1 /proc/uptime)s kernel=$(uname -r)"
 # lab_net_up: the lab host's network, for the scenarios that need it (0.15 s,
 # so only then): lo, eth0 on QEMU's user network (10.0.2.15/24, via
 # 10.0.2.2; passt needs a default route to start) and tun for tap interfaces.
+lab_modules_up() {
+	local m
+	for m in $(cat /lib/modules/order); do
+		[ -d "/sys/module/${m%.ko}" ] || insmod "/lib/modules/$m" || return 1
+	done
+}
 lab_net_up() {
 	[ -e /sys/class/net/eth0 ] && return 0
-	local m
-	for m in $(cat /lib/modules/order); do insmod "/lib/modules/$m" || return 1; done
+	lab_modules_up || return 1
 	mkdir -p /etc
 	echo "nameserver 10.0.2.3" >/etc/resolv.conf # QEMU's; else passt warns it has no DNS
 	ip link set lo up &&
@@ -46,13 +52,25 @@ lab_net_up() {
 		ip route add default via 10.0.2.2
 }
 
+# lab_disk_up: the lab host's scratch disk (run.sh gives QEMU an empty ext4
+# image as its virtio disk) mounted on /mnt/disk, for what tmpfs cannot do:
+# O_DIRECT.
+lab_disk_up() {
+	grep -q ' /mnt/disk ' /proc/mounts && return 0
+	lab_modules_up || return 1
+	mkdir -p /mnt/disk
+	mount -t ext4 /dev/vda /mnt/disk
+}
+
 mode="test"
 only=
+sanitize=0
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	lab.mode=*) mode=${arg#lab.mode=} ;;
 	lab.only=*) only=${arg#lab.only=} ;;
 	lab.trials=*) export LAB_TRIALS=${arg#lab.trials=} ;;
+	lab.sanitize=1) sanitize=1 ;;
 	esac
 done
 
@@ -63,8 +81,21 @@ done
 (
 case $mode in
 test)
+	if [ "$sanitize" = 1 ]; then
+		# /svmm is an ASan+UBSan build: the first report stops it and lands in
+		# /tmp/sanitizer; every report fails the run.
+		mkdir -p /tmp/sanitizer
+		export ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=1:log_path=/tmp/sanitizer/asan
+		export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=/tmp/sanitizer/ubsan
+	fi
 	. /scenarios.sh
 	run_scenarios "$only"
+	if [ "$sanitize" = 1 ]; then
+		reports=$(ls /tmp/sanitizer)
+		for f in $reports; do sed "s#^#  | $f: #" "/tmp/sanitizer/$f" | head -n 40; done
+		if [ -z "$reports" ]; then echo "LAB-RESULT sanitizer_reports PASS"
+		else echo "LAB-RESULT sanitizer_reports FAIL $(echo $reports | wc -w) report(s): $reports"; fi
+	fi
 	;;
 bench)
 	. /bench.sh

@@ -6,7 +6,8 @@
 # /dev/kvm is x86 and can't run arm64 guests.
 #
 # Usage: tests/lab/run.sh [--svmm PATH] [--demo | --bench] [scenario...]
-#   --svmm PATH  static aarch64 svmm binary (default build/aarch64/svmm)
+#   --svmm PATH  aarch64 svmm binary (default build/aarch64/svmm); a dynamic one
+#                brings its libraries from the cross toolchain
 #   --demo       interactive: the guest's shell on this terminal (QEMU: Ctrl-A x quits)
 #   --bench      the benchmarks (bench/lab-bench.sh) instead of the scenarios
 #   scenario...  run only these (default: all; see LAB_SCENARIOS in scenarios-*.sh)
@@ -19,7 +20,8 @@
 #      single-VM boots), LAB_EXTRA (files copied to /extra in the lab host: with
 #      --bench, an svmm-* binary or kvmtool's lkvm-static there is booted too,
 #      alternating with svmm, for side-by-side boot figures),
-#      LAB_TRIALS (kill -9 trials per durability scenario, default 100).
+#      LAB_TRIALS (kill -9 trials per durability scenario, default 100),
+#      LAB_SANITIZE=1 (svmm is an ASan+UBSan build: any report it logs fails the run).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,11 +35,30 @@ while [ $# -gt 0 ]; do
 	--svmm) svmm=${2:?--svmm needs a path}; shift 2 ;;
 	--demo) demo=1; mode=demo; shift ;;
 	--bench) mode=bench; shift ;;
-	-h | --help) sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) scenarios+=("$1"); shift ;;
 	esac
 done
+
+# lab_needed_libs ELF: the shared libraries ELF needs, transitively, as paths
+# in the cross toolchain's arm64 library directory.
+cross_libs=/usr/aarch64-linux-gnu/lib
+lab_needed_libs() {
+	local todo=("$1") seen=" " elf lib
+	while [ ${#todo[@]} -gt 0 ]; do
+		elf=${todo[0]}
+		todo=("${todo[@]:1}")
+		for lib in $(readelf -d "$elf" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			case $seen in *" $lib "*) continue ;; esac
+			[ -e "$cross_libs/$lib" ] ||
+				{ echo "run.sh: $1 needs $lib, which $cross_libs lacks" >&2; return 1; }
+			seen+="$lib "
+			todo+=("$cross_libs/$lib")
+			echo "$cross_libs/$lib"
+		done
+	done
+}
 
 build=${SVMM_LAB_BUILD:-build/lab}
 case $build in /*) ;; *) build=$root/$build ;; esac
@@ -48,9 +69,10 @@ if [ -e "$svmm" ]; then
 	# The lab has no libc and is arm64: catch a wrong binary before a long boot.
 	[ "$(od -An -tx1 -j18 -N2 "$svmm" | tr -d ' ')" = b700 ] ||
 		{ echo "run.sh: $svmm is not an aarch64 ELF binary" >&2; exit 1; }
-	if command -v readelf >/dev/null && readelf -l "$svmm" | grep -q 'INTERP'; then
-		echo "run.sh: $svmm is dynamically linked; the lab has no libc: link it -static" >&2
-		exit 1
+	# A dynamic svmm (make ARCH=aarch64 SANITIZE=1) takes its loader and libraries
+	# along, from the cross toolchain's arm64 libc and runtimes.
+	if readelf -l "$svmm" | grep -q 'INTERP'; then
+		svmm_libs=$(lab_needed_libs "$svmm") || exit 1
 	fi
 elif [ "$smoke" = 1 ] && [ "$demo" = 0 ]; then
 	echo "lab: no svmm at $svmm: smoke run only"
@@ -88,6 +110,11 @@ cp "$here"/scenarios*.sh "$stage/"
 cp "$root/bench/lab-bench.sh" "$stage/bench.sh"
 cp "$cache/Image" "$build/rootfs.cpio.gz" "$stage/guest/"
 [ ! -e "$svmm" ] || cp "$svmm" "$stage/svmm"
+# Its libraries replace passt's libc too: one loader and libc for both.
+for lib in ${svmm_libs:-}; do
+	cp -L "$lib" "$stage/lib/aarch64-linux-gnu/"
+	[ "$(basename "$lib")" != ld-linux-aarch64.so.1 ] || cp -L "$lib" "$stage/lib/"
+done
 # The test build beside it (hidden triggers for the sandbox scenarios), if made.
 [ ! -e "$svmm-test" ] || cp "$svmm-test" "$stage/svmm-test"
 # Other programs for the lab host, e.g. another VMM for the bench to compare with.
@@ -103,12 +130,18 @@ chmod 755 "$stage/bin/busybox" "$stage/init"
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$build/outer.cpio"
 rm -rf "$stage"
 
+# The lab host's scratch disk: an empty ext4 file system, where a disk image
+# can be opened with O_DIRECT (the lab host's tmpfs refuses it). Sparse here.
+rm -f "$build/disk.img"
+mkfs.ext4 -q -F -E nodiscard "$build/disk.img" 256M
+
 # Two CPUs: the system scenarios pin VMs to cores 0 and 1.
 smp=${LAB_SMP:-2}
 only=$(IFS=,; echo "${scenarios[*]}")
 [ "$smoke" != 1 ] || only=lab_smoke${only:+,$only}
 append="console=ttyAMA0 quiet rdinit=/init lab.mode=$mode${only:+ lab.only=$only}"
 append+="${LAB_TRIALS:+ lab.trials=$LAB_TRIALS}"
+[ "${LAB_SANITIZE:-0}" != 1 ] || append+=" lab.sanitize=1"
 [ "$mode" != bench ] || append+=" bench.runs=${BENCH_RUNS:-7}${BENCH_ONLY:+ bench.only=$BENCH_ONLY}"
 # virtualization=on: EL2, so the outer kernel brings up KVM. cortex-a72 is 3-4x
 # faster to emulate than -cpu max. The NIC is virtio-mmio: the default (PCI) one
@@ -119,6 +152,7 @@ append+="${LAB_TRIALS:+ lab.trials=$LAB_TRIALS}"
 qemu=(qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3 -cpu cortex-a72
       -smp "$smp" -m 2G -no-reboot -nic none
       -netdev user,id=n0,restrict=on -device virtio-net-device,netdev=n0
+      -drive "if=none,id=d0,format=raw,file=$build/disk.img" -device virtio-blk-device,drive=d0
       -kernel "$cache/Image" -initrd "$build/outer.cpio" -append "$append")
 
 if [ "$demo" = 1 ]; then

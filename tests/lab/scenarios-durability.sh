@@ -10,7 +10,7 @@
 # durability_trial NAME DISK-OPTIONS TRIAL: one trial; prints nothing when it
 # held, else the reason.
 durability_trial() {
-	local name=$1 opts=$2 trial=$3 img=$LAB_TMP/durability.img k n got acked
+	local name=$1 opts=$2 trial=$3 img=$4/durability.img k n got acked
 	image "$img" 8
 	# The record after which svmm dies: 1..40, different every trial.
 	k=$(($(od -An -N2 -tu2 /dev/urandom) % 40 + 1))
@@ -34,11 +34,12 @@ durability_trial() {
 	[ "$n" -ge "$k" ] || echo "trial $trial: $n records acknowledged, want >= $k"
 }
 
-# durability_run NAME DISK-OPTIONS: LAB_TRIALS trials; the first failure fails NAME.
+# durability_run NAME DISK-OPTIONS DIR: LAB_TRIALS trials with the image in
+# DIR; the first failure fails NAME.
 durability_run() {
-	local name=$1 opts=$2 trials=${LAB_TRIALS:-100} i=1 why
+	local name=$1 opts=$2 dir=$3 trials=${LAB_TRIALS:-100} i=1 why
 	while [ "$i" -le "$trials" ]; do
-		why=$(durability_trial "$name" "$opts" "$i")
+		why=$(durability_trial "$name" "$opts" "$i" "$dir")
 		out=$LAB_TMP/$name.out err=$LAB_TMP/$name.err # for fail(): the trial ran in a subshell
 		[ -z "$why" ] || { fail "$name" "$why"; return; }
 		i=$((i + 1))
@@ -47,5 +48,9 @@ durability_run() {
 	pass "$name"
 }
 
-scenario_durability() { durability_run durability ""; }
-scenario_durability_direct() { durability_run durability_direct ",direct"; }
+scenario_durability() { durability_run durability "" "$LAB_TMP"; }
+# direct (O_DIRECT) needs a file system that has it: the lab host's ext4 disk.
+scenario_durability_direct() {
+	lab_disk_up || { fail durability_direct "cannot mount the lab host's ext4 disk"; return; }
+	durability_run durability_direct ",direct" /mnt/disk
+}
