@@ -128,6 +128,16 @@ static void put_vm(FILE *out, const struct sdf_vm *vm)
 	fputs("</virtual_machine>\n", out);
 }
 
+/* A PD's interrupt: kernel irq number `irq` on its channel `id`. */
+static void put_irq(FILE *out, unsigned irq, unsigned id)
+{
+	put_indent(out, 2);
+	fputs("<irq", out);
+	put_decimal(out, "irq", irq);
+	put_decimal(out, "id", id);
+	fputs(" />\n", out);
+}
+
 static void put_pd(FILE *out, const struct sdf_pd *pd)
 {
 	put_indent(out, 1);
@@ -144,20 +154,10 @@ static void put_pd(FILE *out, const struct sdf_pd *pd)
 	put_text(out, "path", pd->image);
 	fputs(" />\n", out);
 	put_maps(out, &pd->space, 2);
-	if (pd->has_irq) {
-		put_indent(out, 2);
-		fputs("<irq", out);
-		put_decimal(out, "irq", pd->irq);
-		put_decimal(out, "id", pd->irq_id);
-		fputs(" />\n", out);
-	}
-	if (pd->has_timer) {
-		put_indent(out, 2);
-		fputs("<irq", out);
-		put_decimal(out, "irq", pd->timer_irq);
-		put_decimal(out, "id", pd->timer_id);
-		fputs(" />\n", out);
-	}
+	if (pd->has_irq)
+		put_irq(out, pd->irq, pd->irq_id);
+	if (pd->has_timer)
+		put_irq(out, pd->timer_irq, pd->timer_id);
 	if (pd->has_vm)
 		put_vm(out, &pd->vm);
 	put_indent(out, 1);
