@@ -24,6 +24,7 @@
 #include "arch/aarch64/guest_map.h"
 #include "config/vm_config.h"
 #include "core/vm.h"
+#include "tests/fuzz/fuzz_input_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -88,17 +89,12 @@ static void build_device_tree(const struct vm_config *cfg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[64];
+	const char *path;
 	struct vm_config cfg;
 	struct config_error err;
-	FILE *file;
 
-	if (path[0] == '\0')
-		snprintf(path, sizeof(path), "/tmp/svmm-fuzz-config-%d.json", (int)getpid());
-	file = fopen(path, "wb");
-	CHECK(file != NULL);
-	CHECK(fwrite(data, 1, size, file) == size);
-	CHECK(fclose(file) == 0);
+	path = fuzz_input_file("config", data, size);
+	CHECK(path != NULL);
 
 	vm_config_init(&cfg);
 	memset(&err, 0, sizeof(err));

@@ -21,6 +21,7 @@
 
 #include "config/sdf.h"
 #include "config/system.h"
+#include "tests/fuzz/fuzz_input_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -198,17 +199,12 @@ static void generate(const struct system_config *sys)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[64];
+	const char *path;
 	static struct system_config sys;
 	struct config_error err;
-	FILE *file;
 
-	if (path[0] == '\0')
-		snprintf(path, sizeof(path), "/tmp/svmm-fuzz-sdf-%d.json", (int)getpid());
-	file = fopen(path, "wb");
-	CHECK(file != NULL);
-	CHECK(fwrite(data, 1, size, file) == size);
-	CHECK(fclose(file) == 0);
+	path = fuzz_input_file("sdf", data, size);
+	CHECK(path != NULL);
 
 	system_config_init(&sys);
 	memset(&err, 0, sizeof(err));
