@@ -59,6 +59,32 @@ send_to() {
 # system_wait_for PATTERN SECS: polls $out (the supervisor $pid alive).
 system_wait_for() { wait_for "$1" "$2" "$pid"; }
 
+# vm_console VM: what VM printed, its lines' text (after "[VM] ") joined. The
+# mux breaks a VM's line when another VM or a notice takes the terminal, and
+# the rest comes as a new "[VM] " line: joined, the VM's words read whole again.
+vm_console() { tr -d '\r' <"$out" | sed -n "s/^\[$1\] //p" | tr -d '\n'; }
+
+# vm_says VM TEXT: VM printed TEXT. vm_says_count VM TEXT: how many times.
+vm_says() { vm_console "$1" | grep -qF "$2"; }
+vm_says_count() {
+	vm_console "$1" | awk -v text="$2" '{ while ((i = index($0, text)) > 0) { n++; $0 = substr($0, i + length(text)) } } END { print n + 0 }'
+}
+
+# vm_wait_says VM TEXT SECS: polls until VM printed TEXT (the supervisor alive).
+vm_wait_says() {
+	local i=0
+	while [ "$i" -lt $(($3 * 5)) ]; do
+		vm_says "$1" "$2" && return 0
+		kill -0 "$pid" 2>/dev/null || { vm_says "$1" "$2"; return; }
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# vm_tail VM: the last of VM's console and of the supervisor's stderr, for a failure's line.
+vm_tail() { echo "vm $1 ended with '$(vm_console "$1" | tail -c 120)', stderr '$(tail -n 3 "$err" | tr '\n' '|')'"; }
+
 # system_finish: waits for the supervisor (bounded by its timeout); sets $rc.
 system_finish() {
 	wait "$pid"
@@ -71,7 +97,7 @@ scenario_system_two_vms() {
 	a=$(system_vm a 2 "1, 0" svmm.test=echo '"priority": 150')
 	b=$(system_vm b 1 1 svmm.test=echo '"priority": 50, "budget_us": 5000, "period_us": 10000')
 	system_start system_two_vms 150 "{\"name\": \"pair\", \"scheduling\": \"hybrid\", \"vms\": [$a, $b]}"
-	if ! system_wait_for '^\[a\] SVMM-GUEST-READY' 100 || ! system_wait_for '^\[b\] SVMM-GUEST-READY' 60; then
+	if ! vm_wait_says a SVMM-GUEST-READY 100 || ! vm_wait_says b SVMM-GUEST-READY 60; then
 		stop $pid
 		exec 3>&-
 		fail system_two_vms "both VMs not at SVMM-GUEST-READY, $(status)"
@@ -104,9 +130,9 @@ scenario_system_two_vms() {
 	send_to 1 typed-to-a
 	system_finish
 	tr -d '\r' <"$out" >"$out.txt"
-	if ! grep -q '^\[b\] SVMM-GUEST-GOT=typed-to-b$' "$out.txt"; then fail system_two_vms "vm b did not get its line ($(status))"
-	elif ! grep -q '^\[a\] SVMM-GUEST-GOT=typed-to-a$' "$out.txt"; then fail system_two_vms "vm a did not get its line ($(status))"
-	elif [ "$(grep -c 'SVMM-GUEST-GOT' "$out.txt")" != 2 ]; then fail system_two_vms "a line reached the wrong VM"
+	if ! vm_says b SVMM-GUEST-GOT=typed-to-b; then fail system_two_vms "vm b did not get its line ($(status); $(vm_tail b))"
+	elif ! vm_says a SVMM-GUEST-GOT=typed-to-a; then fail system_two_vms "vm a did not get its line ($(status); $(vm_tail a))"
+	elif [ $(($(vm_says_count a SVMM-GUEST-GOT) + $(vm_says_count b SVMM-GUEST-GOT))) != 2 ]; then fail system_two_vms "a line reached the wrong VM"
 	elif [ "$rc" != 0 ]; then fail system_two_vms "both powered off but $(status), want 0"
 	elif ! grep -q '^svmm: system pair: every VM is stopped$' "$out.txt"; then fail system_two_vms "no closing line"
 	elif [ -e /sys/fs/cgroup/svmm/b-"$pb" ]; then fail system_two_vms "vm b's cgroup left behind"
@@ -121,23 +147,23 @@ scenario_system_reboot() {
 	b=$(system_vm b 1 1 svmm.test=echo)
 	system_start system_reboot 150 "{\"scheduling\": \"direct\", \"vms\": [$a, $b]}"
 	while [ $i -lt 500 ] && kill -0 $pid 2>/dev/null; do # 100 s
-		n=$(grep -c '^\[a\] SVMM-GUEST-INIT-OK' "$out")
-		[ "$n" -ge 2 ] && has '^\[b\] SVMM-GUEST-READY' && break
+		n=$(vm_says_count a SVMM-GUEST-INIT-OK)
+		[ "$n" -ge 2 ] && vm_says b SVMM-GUEST-READY && break
 		sleep 0.2
 		i=$((i + 1))
 	done
-	if [ "$n" -lt 2 ] || ! has '^\[b\] SVMM-GUEST-READY'; then
+	if [ "$n" -lt 2 ] || ! vm_says b SVMM-GUEST-READY; then
 		stop $pid
 		exec 3>&-
-		fail system_reboot "vm a booted $n times (want >= 2), b ready: $(grep -c '^\[b\] SVMM-GUEST-READY' "$out")"
+		fail system_reboot "vm a booted $n times (want >= 2), b ready: $(vm_says_count b SVMM-GUEST-READY)"
 		return
 	fi
 	# b kept running through a's reboots: it still answers.
 	send_to 2 still-here
-	if ! system_wait_for '^\[b\] SVMM-GUEST-GOT=still-here' 40; then
+	if ! vm_wait_says b SVMM-GUEST-GOT=still-here 40; then
 		stop $pid
 		exec 3>&-
-		fail system_reboot "vm b did not answer after vm a's reboots"
+		fail system_reboot "vm b did not answer after vm a's reboots: $(vm_tail b)"
 		return
 	fi
 	# SIGTERM to the supervisor stops every VM cleanly: 128 + 15.
@@ -157,7 +183,7 @@ scenario_system_kill9() {
 	a=$(system_vm a 1 0 svmm.test=echo)
 	b=$(system_vm b 1 1 svmm.test=echo '"console": "none"')
 	system_start system_kill9 150 "{\"scheduling\": \"direct\", \"vms\": [$a, $b]}"
-	if ! system_wait_for '^\[a\] SVMM-GUEST-READY' 100; then
+	if ! vm_wait_says a SVMM-GUEST-READY 100; then
 		stop $pid
 		exec 3>&-
 		fail system_kill9 "vm a not at SVMM-GUEST-READY, $(status)"
@@ -173,7 +199,7 @@ scenario_system_kill9() {
 	tr -d '\r' <"$out" >"$out.txt"
 	if grep -q '^\[b\]' "$out.txt"; then fail system_kill9 "vm b (console none) printed: $(grep -m1 '^\[b\]' "$out.txt")"
 	elif ! grep -q '^svmm: vm b: killed by signal 9 (Killed): stopped$' "$out.txt"; then fail system_kill9 "no line for vm b's kill"
-	elif ! grep -q '^\[a\] SVMM-GUEST-GOT=after-kill$' "$out.txt"; then fail system_kill9 "vm a did not answer after b was killed ($(status))"
+	elif ! vm_says a SVMM-GUEST-GOT=after-kill; then fail system_kill9 "vm a did not answer after b was killed ($(status); $(vm_tail a))"
 	elif [ "$rc" != 1 ]; then fail system_kill9 "a VM was killed but $(status), want 1"
 	else pass system_kill9
 	fi
