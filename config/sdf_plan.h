@@ -53,7 +53,18 @@ struct sdf_space {
 	unsigned map_count;
 };
 
-/* Priority, budget and period of a scheduling context; 0 budget/period: Microkit's default. */
+/*
+ * The budget and period (a full core, a round-robin time slice) svmm writes
+ * for a scheduling context the description sets no period for. Microkit's
+ * own default, 1000 us, has every busy core take seL4's timer interrupt, and
+ * with it the kernel's lock, a thousand times a second: under QEMU's
+ * emulation on a loaded host that alone livelocks the kernel (every core
+ * spinning on the lock while its holder waits for a host CPU). 50 ms is of
+ * the order of Xen's credit scheduler's 30 ms slice.
+ */
+#define SDF_DEFAULT_TIMESLICE_US 50000u
+
+/* Priority, budget and period of a scheduling context; 0 period: SDF_DEFAULT_TIMESLICE_US. */
 struct sdf_sched {
 	unsigned priority;
 	uint32_t budget_us, period_us;

@@ -98,12 +98,11 @@ static void put_maps(FILE *out, const struct sdf_space *space, unsigned depth)
 
 static void put_sched(FILE *out, const struct sdf_sched *sched)
 {
+	uint32_t period = sched->period_us != 0 ? sched->period_us : SDF_DEFAULT_TIMESLICE_US;
+
 	put_decimal(out, "priority", sched->priority);
-	if (sched->period_us != 0) {
-		put_decimal(out, "budget",
-			    sched->budget_us != 0 ? sched->budget_us : sched->period_us);
-		put_decimal(out, "period", sched->period_us);
-	}
+	put_decimal(out, "budget", sched->budget_us != 0 ? sched->budget_us : period);
+	put_decimal(out, "period", period);
 }
 
 static void put_vm(FILE *out, const struct sdf_vm *vm)

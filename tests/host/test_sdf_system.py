@@ -23,6 +23,8 @@ import xml.etree.ElementTree as ET
 SVMM = os.path.abspath(sys.argv[1])
 WORK = tempfile.mkdtemp(prefix="svmm-sdf-test-")
 RESULTS = {"passed": 0, "failed": 0}
+# A scheduling context the description gives no period: config/sdf_plan.h, SDF_DEFAULT_TIMESLICE_US.
+DEFAULT_SLICE = "50000"
 GICV_PHYS = 0x8040000
 
 
@@ -120,7 +122,7 @@ def check_system(name):
         for what, el in (("vm", guest), ("svmm", pd)):
             check(f"{name}: {vm['name']} {what} budget/period",
                   (el.get("period"), el.get("budget")) ==
-                  ((str(period), str(budget or period)) if period else (None, None)),
+                  ((str(period), str(budget or period)) if period else (DEFAULT_SLICE, DEFAULT_SLICE)),
                   ET.tostring(el))
         cores = vm.get("cores")
         vcpus = guest.findall("vcpu")

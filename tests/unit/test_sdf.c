@@ -287,7 +287,10 @@ static void test_one_vcpu_vm(void **state)
 	assert_contains(text, "<vcpu id=\"0\" />");
 	assert_contains(text, "<protection_domain name=\"vmm\" priority=\"101\"");
 	assert_contains(text, "<program_image path=\"svmm.elf\" />");
-	assert_contains(text, "<virtual_machine name=\"vm0\" priority=\"100\">");
+	/* No period in the description: SDF_DEFAULT_TIMESLICE_US. */
+	assert_contains(
+	    text,
+	    "<virtual_machine name=\"vm0\" priority=\"100\" budget=\"50000\" period=\"50000\">");
 	/* No disk: no block server, no channel, no queue. */
 	assert_int_equal(count(text, "blk"), 0);
 	assert_int_equal(count(text, "<channel>"), 0);
@@ -496,7 +499,8 @@ static void test_disk_gets_block_server(void **state)
 			       "<map mr=\"blk_data\" vaddr=\"0x100200000\" perms=\"rw\" "
 			       "setvar_vaddr=\"blk_data_vaddr\" setvar_size=\"blk_data_size\" />"),
 			 2);
-	assert_contains(text, "    <protection_domain name=\"blk_server\" priority=\"254\">\n"
+	assert_contains(text, "    <protection_domain name=\"blk_server\" priority=\"254\" "
+			      "budget=\"50000\" period=\"50000\">\n"
 			      "        <program_image path=\"blk_server.elf\" />\n");
 	assert_contains(text, "    <channel>\n"
 			      "        <end pd=\"vmm\" id=\"2\" pp=\"true\" />\n"
