@@ -320,12 +320,19 @@ $(SEL4_OUT)/obj/console_names.o: host/sel4/console_names.S $(SEL4_OUT)/console_n
 $(SEL4_OUT)/console_mux.elf: $(SEL4_MUX_OBJS) $(SEL4_OUT)/obj/console_names.o
 	$(SEL4_LINK)
 
+# bench/sel4.sh's spinner (bench/sel4/spinner.c), added to a system's SDF by the benchmark.
+SEL4_SPINNER_OBJS = $(addprefix $(SEL4_OUT)/obj/,bench/sel4/spinner.o host/sel4/format.o core/string.o)
+$(SEL4_OUT)/obj/bench/sel4/spinner.o: SEL4_CFLAGS += -std=gnu11
+$(SEL4_OUT)/spinner.elf: $(SEL4_SPINNER_OBJS)
+	$(SEL4_LINK)
+
 $(SEL4_OUT)/loader.img: $(SEL4_VMM_ELFS) $(SEL4_BLK_ELFS) $(SEL4_MUX_ELF) $(SEL4_OUT)/svmm.system
 	$(MICROKIT_SDK)/bin/microkit $(SEL4_OUT)/svmm.system --search-path $(SEL4_OUT) \
 		--board $(MICROKIT_BOARD) --config $(MICROKIT_CONFIG) -o $@ -r $(SEL4_OUT)/report.txt
 	@ls -l $@ $(SEL4_VMM_ELFS) | awk '{print "sel4:", $$5, $$9}'
 
--include $(SEL4_OBJS:.o=.d) $(SEL4_VIRTIO_OBJS:.o=.d) $(SEL4_BLK_OBJS:.o=.d) $(SEL4_MUX_OBJS:.o=.d)
+-include $(SEL4_OBJS:.o=.d) $(SEL4_VIRTIO_OBJS:.o=.d) $(SEL4_BLK_OBJS:.o=.d) $(SEL4_MUX_OBJS:.o=.d) \
+	$(SEL4_SPINNER_OBJS:.o=.d)
 
 # Builds and boots svmm on seL4 in QEMU; SKIPs (successfully) without MICROKIT_SDK.
 check-sel4:

@@ -91,6 +91,73 @@ $(measure two_vms_b_init_ms "$out/two/loader.img" "[b] SVMM-GUEST-INIT-OK" 4)"
 	fi
 fi
 
+# What an idle VM costs the others on its core: a lowest-priority spinner PD
+# (bench/sel4/spinner.c) on the idle VM's core 1, its twin alone on core 2,
+# each printing its rounds a second; their rates after the VM is up, shared
+# over alone, per run. "parked" is svmm as built (WFI parks the vCPU);
+# "unparked" the same image with its settings' wfi_park line dropped, so svmm
+# resumes every WFI at once (as before parking).
+spinner_pds='    <protection_domain name="spin_shared" priority="1" budget="50000" period="50000" cpu="1"><program_image path="spinner.elf" /></protection_domain>
+    <protection_domain name="spin_alone" priority="1" budget="50000" period="50000" cpu="2"><program_image path="spinner.elf" /></protection_domain>'
+# idle_image DIR PARKING: builds DIR/loader.img: the idle VM, the two spinners.
+idle_image() {
+	local dir=$1 parking=$2 k r
+	k=$(realpath "$kernel") r=$(realpath "$initrd")
+	printf '{"name": "idle", "vms": [{"name": "a", "kernel": "%s", "initrd": "%s", "cpus": 1, "memory": "256M", "cores": [1], "cmdline": "console=ttyAMA0 quiet svmm.test=echo"}]}\n' \
+		"$k" "$r" >"$dir.json"
+	make --no-print-directory sel4 MICROKIT_SDK="$sdk" MICROKIT_CONFIG=smp-debug \
+		SYSTEM="$dir.json" SEL4_OUT="$dir" >"$dir.build.log" 2>&1 || return 1
+	[ "$parking" = parked ] || sed -i '/^wfi_park=1$/d' "$dir/a.settings"
+	SPINNERS=$spinner_pds python3 -c 'import os, sys
+p = sys.argv[1]
+s = open(p).read().replace("</system>", os.environ["SPINNERS"] + "\n</system>", 1)
+open(p, "w").write(s)' "$dir/svmm.system"
+	make --no-print-directory "$dir/spinner.elf" sel4-image SEL4_SYSTEM_MK="$dir/system.mk" \
+		MICROKIT_SDK="$sdk" MICROKIT_CONFIG=smp-debug SEL4_OUT="$dir" >>"$dir.build.log" 2>&1
+}
+# idle_share NAME DIR: BENCH_IDLE_RUNS boots (default 3), 12 s each once the VM is up.
+idle_share() {
+	local name=$1 dir=$2 line
+	local -a got=()
+	for i in $(seq 1 "${BENCH_IDLE_RUNS:-3}"); do
+		line=$(python3 tests/sel4/qemu_expect.py "$dir/loader.img" "$dir-run$i.console.log" \
+			"$timeout" --smp 4 --for 12 SVMM-GUEST-READY)
+		[[ $line == ok* ]] || { echo "bench-sel4: $name run $i: $line" >&2; status=1; continue; }
+		line=$(python3 - "$dir-run$i.console.log" <<'PY'
+import re, sys
+log = open(sys.argv[1], "rb").read()
+after = log[log.index(b"SVMM-GUEST-READY"):]
+rate = {}
+for who in ("spin_shared", "spin_alone"):
+    # The first line after the VM is up still counts part of its boot.
+    lines = re.findall(rb"SVMM-SPIN " + who.encode() + rb" (\d+) (\d+)", after)[1:]
+    rounds, us = sum(int(a) for a, _ in lines), sum(int(b) for _, b in lines)
+    rate[who] = rounds * 1e6 / us if us else 0.0
+share = 100 * rate["spin_shared"] / rate["spin_alone"] if rate["spin_alone"] else 0.0
+print("%d %d %d" % (round(share), rate["spin_shared"], rate["spin_alone"]))
+PY
+)
+		echo "bench: sel4 idle_$name run $i share_percent=${line%% *} rounds_per_s shared/alone=${line#* }" >&2
+		got+=("${line%% *}")
+	done
+	[ ${#got[@]} -gt 0 ] || return 0
+	printf '%s\n' "${got[@]}" | sort -n | awk -v n="${#got[@]}" -v name="$name" '
+		{ v[NR] = $1 }
+		END { printf "bench: sel4 idle_vm_spinner_share_%s_percent median=%d min=%d max=%d runs=%d\n", name, v[int((n + 1) / 2)], v[1], v[n], n }'
+}
+idle=
+if [ -d "$sdk/board/qemu_virt_aarch64/smp-debug" ]; then
+	for parking in parked unparked; do
+		if idle_image "$out/idle-$parking" $parking; then
+			idle="$idle$(idle_share $parking "$out/idle-$parking")
+"
+		else
+			echo "bench-sel4: idle-VM build ($parking) failed (see $out/idle-$parking.build.log)"
+			status=1
+		fi
+	done
+fi
+
 loader=$(stat -c %s "$out/image/loader.img")
 elf=$(stat -c %s "$out/image/svmm.elf")
 svmm=$(bash tests/sel4/svmm-size.sh "$out/image/svmm.elf")
@@ -100,6 +167,7 @@ svmm=$(bash tests/sel4/svmm-size.sh "$out/image/svmm.elf")
 	[ -n "$one_vm" ] && echo "$one_vm"
 	[ -n "$two_vms" ] && echo "$two_vms"
 	[ -n "${two_sizes:-}" ] && echo "$two_sizes"
+	[ -n "$idle" ] && printf '%s' "$idle"
 	echo "bench: sel4 loader_img_bytes=$loader"
 	echo "bench: sel4 svmm_elf_bytes=$elf svmm_bytes_without_guest_images=$svmm"
 } >"$results"

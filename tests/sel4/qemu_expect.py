@@ -3,12 +3,14 @@
 """Boots one Microkit loader image in QEMU and watches its console.
 
 usage: qemu_expect.py LOADER.IMG LOG TIMEOUT [--smp N] [--until TEXT]
-                      [--send TRIGGER TEXT] [--then TEXT] [--absent TEXT]... EXPECT...
+                      [--send TRIGGER TEXT] [--then TEXT] [--for SECONDS]
+                      [--absent TEXT]... EXPECT...
 
 Passes when every EXPECT string appears (in any order; "TEXT*N": at least N
 times), then the --then TEXT appears anew after that moment (which ends the run), or else
-the --until line (default svmm's power-off line); QEMU is stopped then, since
-nothing on seL4 can end it. No --absent TEXT may appear. --send types TEXT
+the --until line (default svmm's power-off line), or else --for SECONDS have
+passed since the last EXPECT appeared (a benchmark's window: the log keeps what
+came); QEMU is stopped then, since nothing on seL4 can end it. No --absent TEXT may appear. --send types TEXT
 (Python escapes allowed, e.g. \\x01 for Ctrl-A) and a carriage return once
 TRIGGER has appeared. --smp N gives QEMU N cores (the smp- configs want 4).
 Prints one line with how long QEMU took to print each EXPECT. Fails with
@@ -24,12 +26,12 @@ import time
 
 def parse(args):
     opts = {"smp": "1", "until": "svmm: guest powered off", "send": None, "then": None,
-            "absent": []}
+            "for": None, "absent": []}
     expects = []
     i = 0
     while i < len(args):
         a = args[i]
-        if a in ("--smp", "--until", "--then"):
+        if a in ("--smp", "--until", "--then", "--for"):
             opts[a[2:]] = args[i + 1]
             i += 2
         elif a == "--absent":
@@ -77,6 +79,7 @@ def main():
                     seen[name] = now
             if len(seen) == len(expects) and then_from is None:
                 then_from = len(out)
+                all_seen_at = now
             if not then_seen and then_from is not None and \
                     opts["then"].encode() in out[then_from:]:
                 then_seen = True
@@ -87,7 +90,11 @@ def main():
                     qemu.stdin.flush()
                     time.sleep(0.05)
                 sent = True
-            # With --then, its new line ends the run; otherwise the --until line.
+            # With --then, its new line ends the run; with --for, the time; else the --until line.
+            if opts["for"] is not None and then_from is not None and \
+                    now - all_seen_at >= float(opts["for"]):
+                result = "ok"
+                break
             if then_seen if opts["then"] else until in out:
                 # Give the last lines a moment, then judge.
                 time.sleep(0.5)
@@ -112,7 +119,8 @@ def main():
     if opts["then"] and not then_seen:
         missing.append("then " + opts["then"])
     if result == "ok":
-        print("%s (%s; %s at %.1fs)" % ("ok", times, opts["until"], time.monotonic() - start))
+        end = "%ss more" % opts["for"] if opts["for"] is not None else opts["until"]
+        print("%s (%s; %s at %.1fs)" % ("ok", times, end, time.monotonic() - start))
         return 0
     print("FAIL: %s after %.0fs; saw %s; missing %s (log: %s)" %
           (result, time.monotonic() - start, times or "nothing", missing, log_path))
