@@ -11,7 +11,9 @@
 #   build/fuzz/bin/fuzz_virtqueue build/fuzz/artifacts/fuzz_virtqueue/crash-...   # replay
 #
 # Each fuzzer keeps its corpus in build/fuzz/corpus/NAME (grown run after run)
-# and also reads seeds from tests/fuzz/corpus/NAME when that folder exists.
+# and also reads seeds from tests/fuzz/corpus/NAME when that folder exists: the
+# minimized corpus of the last long campaign (docs/fuzzing.md). libFuzzer only
+# ever writes into its first corpus folder, so the committed one stays untouched.
 # Logs: build/fuzz/logs/NAME.log; crash inputs: build/fuzz/artifacts/NAME/.
 set -u
 cd "$(dirname "$0")/.."
