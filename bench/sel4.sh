@@ -42,6 +42,26 @@ if ! make --no-print-directory sel4 MICROKIT_SDK="$sdk" MICROKIT_CONFIG="$config
 	exit 1
 fi
 
+# The functions below run inside $(...), so a failed run is recorded in a
+# file rather than in a shell variable, which would not reach the exit status.
+failed_mark=$out/failed
+rm -f "$failed_mark"
+
+# summarize NAME WANT VALUE...: one line with the values' median (the mean of
+# the middle two for an even count), min and max, and how many of WANT runs
+# gave a value.
+summarize() {
+	local name=$1 want=$2
+	shift 2
+	[ $# -gt 0 ] || return 0
+	printf '%s\n' "$@" | sort -n | awk -v n=$# -v want="$want" -v name="$name" '
+		{ v[NR] = $1 }
+		END {
+			med = n % 2 ? v[(n + 1) / 2] : int((v[n / 2] + v[n / 2 + 1]) / 2 + 0.5)
+			printf "bench: sel4 %s median=%d min=%d max=%d runs=%d/%d\n", name, med, v[1], v[n], n, want
+		}'
+}
+
 # measure NAME LOADER TEXT SMP: BENCH_RUNS boots; TEXT's arrival time per run, in ms.
 measure() {
 	local name=$1 image=$2 text=$3 smp=$4 line t ms
@@ -54,20 +74,14 @@ m = re.search(re.escape(os.environ["TEXT"]) + r"@([0-9.]+)s", os.environ["LINE"]
 print(m.group(1) if m else "")')
 		if [[ $line != ok* || -z $t ]]; then
 			echo "bench-sel4: $name run $i: $line" >&2
-			status=1
+			: >"$failed_mark"
 			continue
 		fi
 		ms=$(awk -v t="$t" 'BEGIN {printf "%d", t * 1000 + 0.5}')
 		echo "bench: sel4 $name run $i ms=$ms" >&2
 		got+=("$ms")
 	done
-	[ ${#got[@]} -gt 0 ] || return 0
-	printf '%s\n' "${got[@]}" | sort -n | awk -v n="${#got[@]}" -v want="$runs" -v name="$name" '
-		{ v[NR] = $1 }
-		END {
-			med = n % 2 ? v[(n + 1) / 2] : int((v[n / 2] + v[n / 2 + 1]) / 2 + 0.5)
-			printf "bench: sel4 %s median=%d min=%d max=%d runs=%d/%d\n", name, med, v[1], v[n], n, want
-		}'
+	summarize "$name" "$runs" "${got[@]}"
 }
 
 status=0
@@ -97,8 +111,10 @@ fi
 # over alone, per run. "parked" is svmm as built (WFI parks the vCPU);
 # "unparked" the same image with its settings' wfi_park line dropped, so svmm
 # resumes every WFI at once (as before parking).
-spinner_pds='    <protection_domain name="spin_shared" priority="1" budget="50000" period="50000" cpu="1"><program_image path="spinner.elf" /></protection_domain>
-    <protection_domain name="spin_alone" priority="1" budget="50000" period="50000" cpu="2"><program_image path="spinner.elf" /></protection_domain>'
+# The spinners get the slice svmm gives every PD without a period.
+slice=$(sed -n 's/^#define SDF_DEFAULT_TIMESLICE_US \([0-9]*\)u.*/\1/p' config/sdf_plan.h)
+spinner_pd='    <protection_domain name="%s" priority="1" budget="'$slice'" period="'$slice'" cpu="%s"><program_image path="spinner.elf" /></protection_domain>\n'
+spinner_pds=$(printf "$spinner_pd" spin_shared 1 spin_alone 2)
 # idle_image DIR PARKING: builds DIR/loader.img: the idle VM, the two spinners.
 idle_image() {
 	local dir=$1 parking=$2 k r
@@ -117,12 +133,12 @@ open(p, "w").write(s)' "$dir/svmm.system"
 }
 # idle_share NAME DIR: BENCH_IDLE_RUNS boots (default 3), 12 s each once the VM is up.
 idle_share() {
-	local name=$1 dir=$2 line
+	local name=$1 dir=$2 line runs=${BENCH_IDLE_RUNS:-3}
 	local -a got=()
-	for i in $(seq 1 "${BENCH_IDLE_RUNS:-3}"); do
+	for i in $(seq 1 "$runs"); do
 		line=$(python3 tests/sel4/qemu_expect.py "$dir/loader.img" "$dir-run$i.console.log" \
 			"$timeout" --smp 4 --for 12 SVMM-GUEST-READY)
-		[[ $line == ok* ]] || { echo "bench-sel4: $name run $i: $line" >&2; status=1; continue; }
+		[[ $line == ok* ]] || { echo "bench-sel4: $name run $i: $line" >&2; : >"$failed_mark"; continue; }
 		line=$(python3 - "$dir-run$i.console.log" <<'PY'
 import re, sys
 log = open(sys.argv[1], "rb").read()
@@ -140,10 +156,7 @@ PY
 		echo "bench: sel4 idle_$name run $i share_percent=${line%% *} rounds_per_s shared/alone=${line#* }" >&2
 		got+=("${line%% *}")
 	done
-	[ ${#got[@]} -gt 0 ] || return 0
-	printf '%s\n' "${got[@]}" | sort -n | awk -v n="${#got[@]}" -v name="$name" '
-		{ v[NR] = $1 }
-		END { printf "bench: sel4 idle_vm_spinner_share_%s_percent median=%d min=%d max=%d runs=%d\n", name, v[int((n + 1) / 2)], v[1], v[n], n }'
+	summarize "idle_vm_spinner_share_${name}_percent" "$runs" "${got[@]}"
 }
 idle=
 if [ -d "$sdk/board/qemu_virt_aarch64/smp-debug" ]; then
@@ -173,4 +186,5 @@ svmm=$(bash tests/sel4/svmm-size.sh "$out/image/svmm.elf")
 } >"$results"
 echo "--- $results"
 cat "$results"
+[ ! -e "$failed_mark" ] || status=1
 exit $status
