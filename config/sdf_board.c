@@ -6,11 +6,6 @@
 #include "config/config_private.h"
 #include "config/sdf_plan.h"
 
-static bool aligned(uint64_t value, uint64_t alignment)
-{
-	return value % alignment == 0;
-}
-
 static int check_value(const char *what, const char *value, struct config_error *err)
 {
 	return sdf_check_value(what, value, err);
@@ -99,7 +94,7 @@ int sdf_check_params(const struct sdf_params *params, struct config_error *err)
 		    "above its VM, a block server above that)",
 		    params->max_vm_priority, SDF_MAX_PRIORITY - 2);
 	if (params->vmm_stack_size < SDF_MIN_STACK || params->vmm_stack_size > SDF_MAX_STACK ||
-	    !aligned(params->vmm_stack_size, SDF_SMALL_PAGE))
+	    !sdf_aligned(params->vmm_stack_size, SDF_SMALL_PAGE))
 		return config_fail(err,
 				   "sdf: stack size 0x%" PRIx64
 				   ": expected a multiple of 4 KiB from 4 KiB to 16 MiB",

@@ -112,11 +112,29 @@ struct sdf_plan {
 	unsigned channel_count;
 };
 
+static inline bool sdf_aligned(uint64_t value, uint64_t alignment)
+{
+	return value % alignment == 0;
+}
+
+/* A system of one VM: its PDs take the bare names (vmm, blk_server). */
+static inline bool sdf_lone(const struct system_config *sys)
+{
+	return sys->vm_count == 1;
+}
+
 /* Board facts that contradict each other: -1 with `err` filled in. */
 int sdf_check_params(const struct sdf_params *params, struct config_error *err);
 
 /* A name or path the SDF can carry (non-empty, no control characters): 0, or -1. */
 int sdf_check_value(const char *what, const char *value, struct config_error *err);
+
+/* What the board and svmm's seL4 backends can hold of `sys`: 0, or -1 with `err`. */
+int sdf_check_system(const struct system_config *sys, const struct sdf_params *params,
+		     struct config_error *err);
+
+/* Every region and address space of a built plan well-formed: 0, or -1 with `err`. */
+int sdf_check_plan(const struct sdf_plan *plan, struct config_error *err);
 
 /* Writes the checked plan as XML. */
 void sdf_put_plan(FILE *out, const struct sdf_plan *plan);
