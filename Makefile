@@ -211,7 +211,8 @@ check-lab:
 # with that VM's images (section .rodata.svmm_guest); a VM with a disk gets
 # its own block server with the disk image packaged into it (the guest's
 # writes change that copy in memory, never the file); a system of several
-# VMs gets the console multiplexer, console_mux.elf. The microkit tool makes
+# VMs gets the console multiplexer, console_mux.elf, and every system the
+# timer PD, timer.elf (the alarm of idle vCPUs). The microkit tool makes
 # $(SEL4_OUT)/loader.img, which QEMU boots (tests/sel4/run.sh; -smp 4 for
 # the smp- configs).
 MICROKIT_BOARD ?= qemu_virt_aarch64
@@ -232,7 +233,8 @@ SEL4_CFLAGS = -std=c11 -O2 -g -ffreestanding -fno-builtin -fno-stack-protector -
 	$(WARNINGS) -I. -isystem $(SEL4_BOARD_DIR)/include -MMD -MP
 SEL4_SRCS := core/string.c $(CORE_SRCS) $(filter-out arch/aarch64/fdt.c,$(ARCH_SRCS)) $(DEV_SRCS) \
 	machine/machine.c $(wildcard hyp/sel4/*.c) \
-	$(filter-out host/sel4/blk_server.c host/sel4/console_mux_pd.c,$(wildcard host/sel4/*.c))
+	$(filter-out host/sel4/blk_server.c host/sel4/console_mux_pd.c host/sel4/timer_pd.c,\
+		$(wildcard host/sel4/*.c))
 SEL4_OBJS = $(SEL4_SRCS:%.c=$(SEL4_OUT)/obj/%.o)
 # virtio/ as an archive: svmm.elf takes the devices machine/machine.c can put on the bus.
 SEL4_VIRTIO_OBJS = $(VIRTIO_SRCS:%.c=$(SEL4_OUT)/obj/%.o)
@@ -276,7 +278,8 @@ $(SEL4_OUT)/obj/%.o: %.c
 # seL4's headers use GNU C's `asm`: the files that include them are C11
 # with GNU extensions.
 $(SEL4_OUT)/obj/hyp/sel4/%.o $(SEL4_OUT)/obj/host/sel4/blk_server.o \
-	$(SEL4_OUT)/obj/host/sel4/console_mux_pd.o: SEL4_CFLAGS += -std=gnu11
+	$(SEL4_OUT)/obj/host/sel4/console_mux_pd.o \
+	$(SEL4_OUT)/obj/host/sel4/timer_pd.o: SEL4_CFLAGS += -std=gnu11
 
 $(SEL4_OUT)/libvirtio.a: $(SEL4_VIRTIO_OBJS)
 	rm -f $@
@@ -320,13 +323,19 @@ $(SEL4_OUT)/obj/console_names.o: host/sel4/console_names.S $(SEL4_OUT)/console_n
 $(SEL4_OUT)/console_mux.elf: $(SEL4_MUX_OBJS) $(SEL4_OUT)/obj/console_names.o
 	$(SEL4_LINK)
 
+# Every system's timer PD: the alarm that wakes each svmm's parked vCPUs.
+SEL4_TIMER_OBJS = $(addprefix $(SEL4_OUT)/obj/,host/sel4/timer_pd.o core/timeouts.o core/string.o)
+$(SEL4_OUT)/timer.elf: $(SEL4_TIMER_OBJS)
+	$(SEL4_LINK)
+
 # bench/sel4.sh's spinner (bench/sel4/spinner.c), added to a system's SDF by the benchmark.
 SEL4_SPINNER_OBJS = $(addprefix $(SEL4_OUT)/obj/,bench/sel4/spinner.o host/sel4/format.o core/string.o)
 $(SEL4_OUT)/obj/bench/sel4/spinner.o: SEL4_CFLAGS += -std=gnu11
 $(SEL4_OUT)/spinner.elf: $(SEL4_SPINNER_OBJS)
 	$(SEL4_LINK)
 
-$(SEL4_OUT)/loader.img: $(SEL4_VMM_ELFS) $(SEL4_BLK_ELFS) $(SEL4_MUX_ELF) $(SEL4_OUT)/svmm.system
+$(SEL4_OUT)/loader.img: $(SEL4_VMM_ELFS) $(SEL4_BLK_ELFS) $(SEL4_MUX_ELF) $(SEL4_OUT)/timer.elf \
+		$(SEL4_OUT)/svmm.system
 	$(MICROKIT_SDK)/bin/microkit $(SEL4_OUT)/svmm.system --search-path $(SEL4_OUT) \
 		--board $(MICROKIT_BOARD) --config $(MICROKIT_CONFIG) -o $@ -r $(SEL4_OUT)/report.txt
 	@ls -l $@ $(SEL4_VMM_ELFS) | awk '{print "sel4:", $$5, $$9}'

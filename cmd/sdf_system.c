@@ -94,9 +94,8 @@ static int write_settings(const char *dir, const struct system_config *sys, unsi
 		return -1;
 	}
 	fprintf(out, "on_reboot=%s\n", vm->on_reboot == ON_REBOOT_RESTART ? "restart" : "stop");
-	/* The SDF gives this svmm its core's timer: it can park a vCPU in WFI. */
-	if (sdf_vm_owns_core_timer(sys, index))
-		fputs("wfi_park=1\n", out);
+	/* The SDF joins every svmm to the timer PD: it can park a vCPU in WFI. */
+	fputs("wfi_park=1\n", out);
 	if (fclose(out) != 0) {
 		fprintf(stderr, "svmm: --build-dir: cannot write %s\n", path);
 		return -1;

@@ -66,25 +66,6 @@ static unsigned sdf_vmm_core(const struct vm_config *cfg)
 	return cfg->core_count > 0 ? cfg->cores[0] : 0;
 }
 
-/* Whether VM `index`'s svmm is the only one on its core. */
-static bool sdf_vmm_alone_on_core(const struct system_config *sys, unsigned index)
-{
-	for (unsigned i = 0; i < sys->vm_count; i++) {
-		if (i != index && sdf_vmm_core(&sys->vms[i]) == sdf_vmm_core(&sys->vms[index]))
-			return false;
-	}
-	return true;
-}
-
-bool sdf_vm_owns_core_timer(const struct system_config *sys, unsigned index)
-{
-	for (unsigned i = 0; i < index; i++) {
-		if (sdf_vmm_alone_on_core(sys, i))
-			return false;
-	}
-	return sdf_vmm_alone_on_core(sys, index);
-}
-
 void sdf_vmm_image(const struct system_config *sys, unsigned index, const struct sdf_params *params,
 		   char *out, size_t size)
 {
@@ -212,9 +193,6 @@ static struct sdf_pd *plan_vm(struct sdf_plan *plan, unsigned index, const struc
 	vmm->sched.priority = cfg->priority + 1;
 	vmm->pinned = cfg->core_count > 0;
 	vmm->cpu = sdf_vmm_core(cfg);
-	vmm->has_timer = sdf_vm_owns_core_timer(sys, index);
-	vmm->timer_irq = params->vmm_timer_irq;
-	vmm->timer_id = params->vmm_timer_channel_id;
 	vmm->has_vm = true;
 	vmm->vm.cfg = cfg;
 	vmm->vm.sched = vm_sched(cfg);
@@ -293,6 +271,28 @@ static void plan_console_mux(struct sdf_plan *plan, struct sdf_pd *const *vmms,
 	}
 }
 
+/*
+ * The timer PD on core 0 (Microkit's default) with the PPI; each svmm calls
+ * it to set its alarm, and it notifies that svmm on the same channel.
+ */
+static void plan_timer(struct sdf_plan *plan, struct sdf_pd *const *vmms,
+		       const struct sdf_params *params)
+{
+	struct sdf_pd *timer = add_pd(plan, params->timer_name, params->timer_image,
+				      params->vaddr_limit - 2 * SDF_MIN_STACK);
+
+	timer->space.kind = "timer";
+	timer->sched.priority = params->timer_priority;
+	timer->has_irq = true;
+	timer->irq = params->timer_irq;
+	timer->irq_id = params->timer_irq_channel_id;
+	for (unsigned i = 0; i < plan->sys->vm_count; i++)
+		add_channel(
+		    plan,
+		    (struct sdf_end){.pd = vmms[i], .id = params->vmm_timer_channel_id, .pp = true},
+		    (struct sdf_end){.pd = timer, .id = params->timer_first_client_channel_id + i});
+}
+
 static void build_plan(struct sdf_plan *plan, const struct system_config *sys,
 		       const struct sdf_params *params)
 {
@@ -322,6 +322,7 @@ static void build_plan(struct sdf_plan *plan, const struct system_config *sys,
 	} else {
 		plan_console_mux(plan, vmms, uart, params);
 	}
+	plan_timer(plan, vmms, params);
 }
 
 /* ---- output ---- */

@@ -6,10 +6,11 @@
  * per vCPU (pinned to its core, scheduled with the VM's priority, budget and
  * period). A VM with a disk gets a block server protection domain of its own,
  * which its svmm calls through a shared request queue
- * (host/sel4/block_queue.h). A system of one VM has its svmm drive the board
- * UART; with several, a console multiplexer PD drives it and each svmm
- * talks to it through a console queue (host/sel4/console_queue.h). The
- * schema is Microkit 2.3.0's (docs/manual.md, "System Description File").
+ * (host/sel4/block_queue.h). One timer PD serves every svmm the alarm
+ * that wakes its idle vCPUs (host/sel4/timer_protocol.h). A system of one VM has its svmm drive the
+ * board UART; with several, a console multiplexer PD drives it and each svmm talks to it through a
+ * console queue (host/sel4/console_queue.h). The schema is Microkit 2.3.0's (docs/manual.md,
+ * "System Description File").
  */
 #ifndef SVMM_CONFIG_SDF_H
 #define SVMM_CONFIG_SDF_H
@@ -80,11 +81,21 @@ struct sdf_params {
 	unsigned uart_irq;	  /* interrupt number as the kernel numbers it (SPI + 32) */
 	unsigned uart_channel_id; /* the irq's channel id in svmm, 0..61 */
 	/*
-	 * The EL1 physical timer's PPI, which the kernel leaves to user level
-	 * (CONFIG_EXPORT_PTMR_USER): svmm's alarm for parked vCPUs, one per core.
+	 * The timer protection domain (host/sel4/timer_pd.c) of every system:
+	 * it owns the EL1 physical timer's PPI, which the kernel leaves to user
+	 * level (CONFIG_EXPORT_PTMR_USER), and serves each svmm the alarm that
+	 * wakes its parked vCPUs by sDDF's timer protocol. One for all, because
+	 * Microkit 2.3.0 takes an irq number once per system though a PPI has
+	 * one handler per core. svmm calls it, so its priority is above every
+	 * svmm's.
 	 */
-	unsigned vmm_timer_irq;
-	unsigned vmm_timer_channel_id;
+	const char *timer_name;
+	const char *timer_image;
+	unsigned timer_priority;
+	unsigned timer_irq;			/* the PPI as the kernel numbers it */
+	unsigned timer_irq_channel_id;		/* the irq's channel in the timer PD */
+	unsigned timer_first_client_channel_id; /* VM i's svmm is this + i at the timer PD */
+	unsigned vmm_timer_channel_id;		/* svmm's end (HYP_SEL4_TIMER_CHANNEL) */
 
 	/*
 	 * The block server protection domain, for a VM with a disk. svmm calls
@@ -145,14 +156,6 @@ int sdf_write(FILE *out, const struct vm_config *cfg, const struct sdf_params *p
  * The program image svmm for VM `index` of `sys` is built as, into
  * out[0..size): params->vmm_image for a lone VM, else "svmm_<name>.elf".
  */
-/*
- * Whether VM `index`'s svmm gets the PPI timer (vmm_timer_irq, the alarm
- * that wakes parked vCPUs): a PPI has one handler per core, and Microkit
- * 2.3.0 takes an irq number once per system, so one svmm gets it: the first
- * VM whose svmm is alone on its core. The others resume a vCPU's WFI at once.
- */
-bool sdf_vm_owns_core_timer(const struct system_config *sys, unsigned index);
-
 void sdf_vmm_image(const struct system_config *sys, unsigned index, const struct sdf_params *params,
 		   char *out, size_t size);
 

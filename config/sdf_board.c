@@ -53,7 +53,12 @@ struct sdf_params sdf_params_qemu_virt_aarch64(void)
 	    .vmm_uart_vaddr = 0x9000000,
 	    .uart_irq = 33, /* PL011: SPI 1 */
 	    .uart_channel_id = 1,
-	    .vmm_timer_irq = 30, /* CNTP: PPI 14 */
+	    .timer_name = "timer",
+	    .timer_image = "timer.elf",
+	    .timer_priority = 254,
+	    .timer_irq = 30, /* CNTP: PPI 14 */
+	    .timer_irq_channel_id = 0,
+	    .timer_first_client_channel_id = 1,
 	    .vmm_timer_channel_id = 4,
 	    .blk_name = "blk_server",
 	    .blk_image = "blk_server.elf",
@@ -85,7 +90,9 @@ int sdf_check_params(const struct sdf_params *params, struct config_error *err)
 	    check_value("block server name", params->blk_name, err) < 0 ||
 	    check_value("block server image", params->blk_image, err) < 0 ||
 	    check_value("console multiplexer name", params->mux_name, err) < 0 ||
-	    check_value("console multiplexer image", params->mux_image, err) < 0)
+	    check_value("console multiplexer image", params->mux_image, err) < 0 ||
+	    check_value("timer name", params->timer_name, err) < 0 ||
+	    check_value("timer image", params->timer_image, err) < 0)
 		return -1;
 	if (params->max_vm_priority + 2 > SDF_MAX_PRIORITY)
 		return config_fail(
@@ -136,6 +143,27 @@ int sdf_check_params(const struct sdf_params *params, struct config_error *err)
 				   params->mux_first_vm_channel_id,
 				   params->mux_first_vm_channel_id + SYSTEM_MAX_VMS - 1,
 				   params->mux_uart_channel_id);
+	if (params->timer_priority > SDF_MAX_PRIORITY ||
+	    params->timer_priority <= params->max_vm_priority + 1)
+		return config_fail(err,
+				   "sdf: timer priority %u: expected above svmm's %u (it takes "
+				   "svmm's protected procedure calls) and at most %u",
+				   params->timer_priority, params->max_vm_priority + 1,
+				   SDF_MAX_PRIORITY);
+	if (params->vmm_timer_channel_id > SDF_MAX_ID ||
+	    params->vmm_timer_channel_id == params->uart_channel_id ||
+	    params->vmm_timer_channel_id == params->vmm_blk_channel_id ||
+	    params->vmm_timer_channel_id == params->vmm_console_channel_id ||
+	    params->timer_first_client_channel_id + SYSTEM_MAX_VMS > SDF_MAX_ID + 1 ||
+	    params->timer_first_client_channel_id <= params->timer_irq_channel_id)
+		return config_fail(err,
+				   "sdf: timer channel ids: svmm's %u apart from its uart, block "
+				   "and console channels, the timer PD's %u..%u above its irq "
+				   "channel %u",
+				   params->vmm_timer_channel_id,
+				   params->timer_first_client_channel_id,
+				   params->timer_first_client_channel_id + SYSTEM_MAX_VMS - 1,
+				   params->timer_irq_channel_id);
 	if (params->max_vcpus < 1 || params->max_vcpus > SDF_MAX_ID + 1)
 		return config_fail(err, "sdf: %u vCPUs at most: expected 1 to %u",
 				   params->max_vcpus, SDF_MAX_ID + 1);

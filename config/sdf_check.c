@@ -170,7 +170,7 @@ static int check_vm(const struct vm_config *cfg, const struct sdf_params *params
 
 /* Every VM on its own, then what they share: the board's RAM. */
 int sdf_check_system(const struct system_config *sys, const struct sdf_params *params,
-			struct config_error *err)
+		     struct config_error *err)
 {
 	uint64_t total = 0;
 	char memory[32], board_ram[32];

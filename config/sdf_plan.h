@@ -22,10 +22,12 @@
 #define SDF_LARGE_PAGE	 0x200000ull
 #define SDF_NAME_LEN	 96
 /* Per VM: guest RAM, a block queue and its data, a console queue; and the two board frames. */
-#define SDF_MAX_REGIONS	 (SYSTEM_MAX_VMS * 4 + 2)
-#define SDF_MAX_MAPS	 (SYSTEM_MAX_VMS + 4)
-#define SDF_MAX_PDS	 (SYSTEM_MAX_VMS * 2 + 1)
-#define SDF_MAX_CHANNELS (SYSTEM_MAX_VMS * 2)
+#define SDF_MAX_REGIONS (SYSTEM_MAX_VMS * 4 + 2)
+#define SDF_MAX_MAPS	(SYSTEM_MAX_VMS + 4)
+/* Per VM: svmm, a block server; the console multiplexer and the timer PD. */
+#define SDF_MAX_PDS (SYSTEM_MAX_VMS * 2 + 2)
+/* Per VM: to its block server, to the multiplexer, to the timer PD. */
+#define SDF_MAX_CHANNELS (SYSTEM_MAX_VMS * 3)
 
 struct sdf_region {
 	char name[SDF_NAME_LEN];
@@ -86,8 +88,6 @@ struct sdf_pd {
 	struct sdf_space space;
 	bool has_irq;
 	unsigned irq, irq_id;
-	bool has_timer; /* the core's PPI timer (sdf_vm_owns_core_timer()) */
-	unsigned timer_irq, timer_id;
 	bool has_vm;
 	struct sdf_vm vm;
 };

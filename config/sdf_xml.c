@@ -155,8 +155,6 @@ static void put_pd(FILE *out, const struct sdf_pd *pd)
 	put_maps(out, &pd->space, 2);
 	if (pd->has_irq)
 		put_irq(out, pd->irq, pd->irq_id);
-	if (pd->has_timer)
-		put_irq(out, pd->timer_irq, pd->timer_id);
 	if (pd->has_vm)
 		put_vm(out, &pd->vm);
 	put_indent(out, 1);

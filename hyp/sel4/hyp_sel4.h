@@ -23,13 +23,20 @@ bool hyp_sel4_fault(struct hyp_vm *hyp, microkit_child child, microkit_msginfo m
 		    microkit_msginfo *reply_msginfo);
 
 /*
- * Lets the backend park vCPUs in WFI (hyp/sel4/idle.h): the SDF gave this
- * svmm its core's timer, whose irq is channel TIMER_CHANNEL. Set after
- * every hyp_vm_create().
+ * svmm's channel to the system's timer protection domain (host/sel4/
+ * timer_pd.c; config/sdf_board.c: .vmm_timer_channel_id): svmm calls it to
+ * set a timeout, and it notifies svmm on the same channel when one passes.
+ */
+#define HYP_SEL4_TIMER_CHANNEL 4
+
+/*
+ * Lets the backend park vCPUs in WFI (hyp/sel4/idle.h): the SDF joined this
+ * svmm to the timer PD on HYP_SEL4_TIMER_CHANNEL. Set after every
+ * hyp_vm_create().
  */
 void hyp_sel4_park_wfi(struct hyp_vm *hyp, bool on);
 
-/* That timer fired: wakes the parked vCPUs that are due. */
+/* The timer PD's notification: wakes the parked vCPUs that are due. */
 void hyp_sel4_timer(struct hyp_vm *hyp);
 
 #endif

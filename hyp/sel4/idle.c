@@ -4,13 +4,12 @@
  * first of: an interrupt injected for it (a device's, an SGI from another
  * vCPU: vgic_inject() calls sel4_idle_wake()), or its virtual timer's
  * deadline. A blocked vCPU gets no virtual-timer event from seL4, so svmm
- * keeps the deadline on its own timer: the EL1 physical timer (CNTP_*),
- * which this kernel leaves to user level (CONFIG_EXPORT_PTMR_USER), its PPI
- * the SDF's irq for svmm's core (config/sdf.h: vmm_timer_irq). A parked vCPU
- * is suspended rather than left waiting for its reply: libmicrokit receives
- * the next message into the same reply object, which the kernel refuses
- * while a caller still waits on it. seL4_TCB_Resume restarts it at the PC
- * the WFI fault left (already past the WFI).
+ * asks the system's timer protection domain (host/sel4/timer_pd.c, sDDF's
+ * timer protocol) for a notification at the earliest parked deadline. A
+ * parked vCPU is suspended rather than left waiting for its reply:
+ * libmicrokit receives the next message into the same reply object, which
+ * the kernel refuses while a caller still waits on it. seL4_TCB_Resume
+ * restarts it at the PC the WFI fault left (already past the WFI).
  *
  * The guest's virtual count is the physical count less CNTVOFF, so the
  * deadline of an enabled, unmasked virtual timer is CNTV_CVAL + CNTVOFF in
@@ -19,6 +18,9 @@
  */
 #include <stdint.h>
 
+#include "core/timeouts.h"
+#include "host/sel4/timer_protocol.h"
+#include "hyp/sel4/hyp_sel4.h"
 #include "hyp/sel4/idle.h"
 
 #define CNT_CTL_ENABLE (1u << 0)
@@ -33,27 +35,35 @@ static uint64_t physical_count(void)
 	return count;
 }
 
-static void timer_set(uint64_t deadline)
+static uint64_t count_frequency(void)
 {
-	if (deadline == NO_DEADLINE) {
-		__asm__ volatile("msr cntp_ctl_el0, %0\n\tisb" : : "r"((uint64_t)0));
-		return;
-	}
-	__asm__ volatile("msr cntp_cval_el0, %0\n\tmsr cntp_ctl_el0, %1\n\tisb"
-			 :
-			 : "r"(deadline), "r"((uint64_t)CNT_CTL_ENABLE));
+	uint64_t freq;
+
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+	return freq != 0 && freq < (1ull << 34) ? freq : 62500000;
 }
 
-/* The earliest deadline of the parked vCPUs on svmm's timer. */
+/*
+ * Asks the timer PD for a notification at the earliest deadline of the
+ * parked vCPUs, when that differs from what it holds already; a new timeout
+ * replaces the old one. With none parked the old one is left to fire: the
+ * wake-up then finds nothing due, which costs less than a call.
+ */
 static void timer_arm(struct hyp_vm *hyp)
 {
-	uint64_t next = NO_DEADLINE;
+	uint64_t next = NO_DEADLINE, now;
 
 	for (unsigned i = 0; i < hyp->params.cpus; i++) {
 		if (hyp->parked[i] && hyp->wake_at[i] < next)
 			next = hyp->wake_at[i];
 	}
-	timer_set(next);
+	if (next == NO_DEADLINE || (hyp->alarm_set && hyp->alarm_at == next))
+		return;
+	now = physical_count();
+	microkit_mr_set(0, next > now ? timeouts_counts_to_ns(next - now, count_frequency()) : 0);
+	microkit_ppcall(HYP_SEL4_TIMER_CHANNEL, microkit_msginfo_new(TIMER_SET_TIMEOUT, 1));
+	hyp->alarm_set = true;
+	hyp->alarm_at = next;
 }
 
 static int vcpu_reg(unsigned vcpu, seL4_Word field, uint64_t *value)
@@ -123,7 +133,7 @@ void sel4_idle_timer(struct hyp_vm *hyp)
 {
 	uint64_t now = physical_count();
 
-	timer_set(NO_DEADLINE);
+	hyp->alarm_set = false;
 	for (unsigned i = 0; i < hyp->params.cpus; i++) {
 		if (hyp->parked[i] && hyp->wake_at[i] <= now)
 			wake(hyp, i);
@@ -135,6 +145,4 @@ void sel4_idle_forget(struct hyp_vm *hyp)
 {
 	for (unsigned i = 0; i < hyp->params.cpus; i++)
 		hyp->parked[i] = false;
-	if (hyp->park_wfi)
-		timer_set(NO_DEADLINE);
 }

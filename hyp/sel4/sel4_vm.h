@@ -27,9 +27,11 @@ struct hyp_vm {
 	struct vgic vgic;
 	struct arm64_psci_ops psci;
 	enum vcpu_state state[VGIC_MAX_CPUS];
-	bool park_wfi;			 /* svmm has its core's timer (hyp/sel4/idle.h) */
+	bool park_wfi;			 /* svmm may park vCPUs (hyp/sel4/idle.h) */
 	bool parked[VGIC_MAX_CPUS];	 /* blocked in WFI, until wake_at or an interrupt */
 	uint64_t wake_at[VGIC_MAX_CPUS]; /* its virtual timer's deadline, physical counts */
+	bool alarm_set;			 /* the timer PD holds a timeout for alarm_at */
+	uint64_t alarm_at;
 	bool in_use;
 	bool stopping;
 	enum hyp_stop_reason stop_reason; /* valid while stopping */

@@ -48,7 +48,6 @@ __attribute__((section(".data"))) size_t blk_data_size = 0;
 #define UART_CHANNEL	1 /* config/sdf.c: sdf_params_qemu_virt_aarch64().uart_channel_id */
 #define BLK_CHANNEL	2 /* config/sdf.c: .blk_channel_id, svmm's end of the PPC channel */
 #define CONSOLE_CHANNEL 3 /* config/sdf.c: .vmm_console_channel_id, to the multiplexer */
-#define TIMER_CHANNEL	4 /* config/sdf.c: .vmm_timer_channel_id, svmm's core's CNTP */
 
 /* Everything svmm owns on seL4; the one object the entry points reach. */
 struct sel4_vmm {
@@ -63,7 +62,7 @@ struct sel4_vmm {
 	struct sel4_guest_images images;
 	struct dtb_info dtb; /* what the packaged device tree says */
 	bool restart_on_reboot;
-	bool park_wfi;	  /* the SDF gave svmm its core's timer (settings "wfi_park=1") */
+	bool park_wfi;	  /* the SDF joined svmm to the timer PD (settings "wfi_park=1") */
 	bool restart_due; /* the guest rebooted; restart once its fault is handled */
 	bool running;	  /* init succeeded and the guest has not stopped */
 	bool flush_due;	  /* console output waits without a newline */
@@ -160,7 +159,8 @@ static const struct machine_host_ops sel4_host_ops = {.disk = disk_open};
 
 /*
  * Whether the packaged settings have the line `key`: "on_reboot=restart"
- * (restart the VM on a guest reboot), "wfi_park=1" (svmm has its core's timer).
+ * (restart the VM on a guest reboot), "wfi_park=1" (svmm may park idle vCPUs:
+ * the SDF joined it to the timer PD).
  */
 static bool setting(const struct sel4_guest_blob *settings, const char *key)
 {
@@ -389,10 +389,9 @@ void notified(microkit_channel ch)
 	uint8_t bytes[PL011_RX_FIFO_SIZE];
 	size_t n;
 
-	if (ch == TIMER_CHANNEL) {
+	if (ch == HYP_SEL4_TIMER_CHANNEL) {
 		if (v->hyp != NULL)
 			hyp_sel4_timer(v->hyp);
-		microkit_irq_ack(ch);
 		return;
 	}
 	if (ch == UART_CHANNEL && !v->multiplexed)

@@ -210,7 +210,8 @@ def test_sdf():
     pds = root.findall("protection_domain")
     vms = root.findall("protection_domain/virtual_machine")
     ram = root.find("memory_region[@name='guest_ram']")
-    check("sdf elements", root.tag == "system" and len(pds) == 1 and len(vms) == 1
+    # svmm and the timer PD every system has.
+    check("sdf elements", root.tag == "system" and len(pds) == 2 and len(vms) == 1
           and pds[0].find("program_image").get("path") == "svmm.elf", r.stdout)
     check("sdf vcpus", vms and [v.get("id") for v in vms[0].findall("vcpu")] == ["0", "1"],
           r.stdout)
@@ -243,8 +244,10 @@ def test_sdf():
         return
     ends = root.findall("channel/end")
     check("sdf disk", r4.returncode == 0
-          and [pd.get("name") for pd in root.findall("protection_domain")] == ["vmm", "blk_server"]
-          and [(e.get("pd"), e.get("pp")) for e in ends] == [("vmm", "true"), ("blk_server", None)],
+          and [pd.get("name") for pd in root.findall("protection_domain")]
+          == ["vmm", "blk_server", "timer"]
+          and [(e.get("pd"), e.get("pp")) for e in ends]
+          == [("vmm", "true"), ("blk_server", None), ("vmm", "true"), ("timer", None)],
           r4.stdout)
     check("sdf disk dtb", fdtget(dtb, "/virtio_mmio@a000000", "compatible") == "virtio,mmio"
           and fdtget(dtb, "/virtio_mmio@a000000", "interrupts", "x") == "0 10 1",

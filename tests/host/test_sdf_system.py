@@ -108,6 +108,8 @@ def check_system(name):
             connected.add(frozenset([("pd", vmm), ("pd", blk)]))
         if not lone:
             connected.add(frozenset([("pd", vmm), ("pd", "console")]))
+        # Every svmm calls the timer PD (a channel; they share no memory).
+        connected.add(frozenset([("pd", vmm), ("pd", "timer")]))
         pd = pds.get(vmm)
         if pd is None:
             check(f"{name}: {vmm} exists", False, list(pds))
@@ -159,6 +161,10 @@ def check_system(name):
         ends = frozenset(("pd", e.get("pd")) for e in ch.findall("end"))
         check(f"{name}: channel between connected PDs", ends in connected, sorted(ends))
     check(f"{name}: console multiplexer", ("console" in pds) == (not lone), list(pds))
+    timer = pds.get("timer")
+    check(f"{name}: the timer PD maps nothing and takes only the PPI",
+          timer is not None and timer.findall("map") == []
+          and [i.get("irq") for i in timer.findall("irq")] == ["30"], list(pds))
     if not lone:
         uart = mapped.get("uart")
         check(f"{name}: the UART only in the multiplexer", uart == {("pd", "console")}, uart)
@@ -171,16 +177,19 @@ def test_build_dir():
     names = sorted(os.listdir(out))
     check("build dir files", names == ["a.dtb", "a.settings", "b.dtb", "b.settings",
                                        "console_names", "svmm.system", "system.mk"], names)
-    # a's svmm is the first alone on its core: it gets the PPI timer and parks
-    # vCPUs in WFI; Microkit takes an irq number once, so b's does not.
-    with open(os.path.join(out, "a.settings")) as f:
-        check("settings", f.read() == "on_reboot=restart\nwfi_park=1\n")
-    with open(os.path.join(out, "b.settings")) as f:
-        check("settings without the timer", f.read() == "on_reboot=restart\n")
+    # Every svmm may park vCPUs in WFI: the timer PD serves each its alarm.
+    for vm in ("a", "b"):
+        with open(os.path.join(out, vm + ".settings")) as f:
+            check(f"{vm}: settings", f.read() == "on_reboot=restart\nwfi_park=1\n")
     root = ET.parse(os.path.join(out, "svmm.system")).getroot()
     timers = [pd.get("name") for pd in root.findall("protection_domain")
               for irq in pd.findall("irq") if irq.get("irq") == "30"]
-    check("one svmm has the timer's PPI", timers == ["vmm_a"], timers)
+    check("only the timer PD has the timer's PPI", timers == ["timer"], timers)
+    calls = sorted((ends[0].get("pd"), ends[0].get("id"), ends[1].get("id"))
+                   for ends in (ch.findall("end") for ch in root.findall("channel"))
+                   if ends[1].get("pd") == "timer" and ends[0].get("pp") == "true")
+    check("each svmm calls the timer PD on its channel 4",
+          calls == [("vmm_a", "4", "1"), ("vmm_b", "4", "2")], calls)
     with open(os.path.join(out, "system.mk")) as f:
         mk = f.read()
     check("make fragment", "SEL4_SYSTEM_VMS := a b\n" in mk and "SEL4_SYSTEM_MUX := yes" in mk

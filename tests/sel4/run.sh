@@ -9,10 +9,11 @@
 # the 2-vCPU VM on its own two cores sees 2 CPUs; one VM reboots and comes back
 # while the other's heartbeat goes on; a VM spinning on every vCPU in hybrid
 # scheduling, bounded by its budget, does not starve the lower-priority VM on
-# its core; console input reaches the VM selected with Ctrl-A 2 only.
+# its core; console input reaches the VM selected with Ctrl-A 2 only; a VM with
+# "console": "none" runs to its end without a line of its own on the UART.
 # Without an SDK it says SKIP and succeeds.
 # usage: tests/sel4/run.sh [MICROKIT_SDK [CASE...]]   (SEL4_TIMEOUT: seconds per boot, 120)
-# CASEs: marker echo smp blk shared two reboot budget select; the default is all
+# CASEs: marker echo smp blk shared two reboot budget select quiet; the default is all
 # but two, which hangs in Microkit's CapDL initializer before svmm starts (known).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,7 +23,7 @@ if [ -z "$sdk" ]; then
 	exit 0
 fi
 shift || true
-cases=" ${*:-marker echo smp blk shared reboot budget select} "
+cases=" ${*:-marker echo smp blk shared reboot budget select quiet} "
 # want NAME: whether case NAME runs.
 want() { [[ $cases == *" $1 "* ]]; }
 timeout=${SEL4_TIMEOUT:-120}
@@ -145,6 +146,12 @@ else
 		boot select --smp 4 --until "[b] svmm: guest powered off" \
 			--send "[b] SVMM-GUEST-READY" '\x01\x012hello-b' --absent "[a] SVMM-GUEST-GOT" \
 			"console: b: input goes here" "[b] SVMM-GUEST-GOT=hello-b"
+	# b has no console: the multiplexer reports its state, nothing it prints.
+	printf '{"name": "quiet", "scheduling": "direct", "vms": [%s, %s]}\n' \
+		"$(vm a 1 1 marker)" "$(vm b 1 2 marker '"console": "none"')" >"$out/quiet.json"
+	want quiet && build_system quiet "$out/quiet.json" &&
+		boot quiet --smp 4 --until "$off" --absent "[b] " "[a] SVMM-GUEST-INIT-OK" \
+			"console: b: running" "console: b: stopped"
 fi
 if [ -f "$out/marker/svmm.elf" ]; then
 	echo "check-sel4: sizes: loader.img $(stat -c %s "$out/marker/loader.img") B;" \

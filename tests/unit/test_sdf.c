@@ -17,6 +17,7 @@
 
 #include "config/sdf.h"
 #include "config/vm_config.h"
+#include "tests/unit/xml_check.h"
 
 /* ---- helpers ---- */
 
@@ -96,167 +97,6 @@ static void assert_contains(const char *text, const char *needle)
 		fail_msg("missing %s in:\n%s", needle, text);
 }
 
-/* ---- a small well-formedness checker: just what the SDF uses ---- */
-
-/* An attribute value: no '<', every '&' the start of a known reference. */
-static bool value_ok(const char *value, size_t length)
-{
-	static const char *const refs[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
-
-	for (size_t i = 0; i < length; i++) {
-		bool known = false;
-
-		if (value[i] == '<')
-			return false;
-		if (value[i] != '&')
-			continue;
-		for (size_t r = 0; r < sizeof(refs) / sizeof(refs[0]); r++)
-			known = known || strncmp(value + i, refs[r], strlen(refs[r])) == 0;
-		if (!known && value[i + 1] == '#') {
-			size_t j = i + 2;
-
-			while (j < length && value[j] >= '0' && value[j] <= '9')
-				j++;
-			known = j > i + 2 && j < length && value[j] == ';';
-		}
-		if (!known)
-			return false;
-	}
-	return true;
-}
-
-static bool name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '-' || c == '.' || c == ':';
-}
-
-static const char *skip_space(const char *p)
-{
-	while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
-		p++;
-	return p;
-}
-
-/*
- * Checks the XML declaration, comments, one root element, balanced and
- * properly nested tags, quoted attributes without duplicates, and no text
- * besides white space. Returns NULL when well-formed, else what is wrong.
- */
-static const char *xml_problem(const char *text)
-{
-	const char *stack[16];
-	size_t stack_len[16];
-	unsigned depth = 0, roots = 0;
-	const char *p = text;
-
-	if (strncmp(p, "<?xml ", 6) == 0) {
-		p = strstr(p, "?>");
-		if (p == NULL)
-			return "unterminated declaration";
-		p += 2;
-	}
-	for (;;) {
-		const char *name;
-		size_t name_len;
-		bool closing;
-
-		p = skip_space(p);
-		if (*p == '\0')
-			break;
-		if (*p != '<')
-			return "text outside tags";
-		if (strncmp(p, "<!--", 4) == 0) {
-			const char *end = strstr(p + 4, "--");
-
-			if (end == NULL || end[2] != '>')
-				return "bad comment";
-			p = end + 3;
-			continue;
-		}
-		closing = p[1] == '/';
-		name = p + (closing ? 2 : 1);
-		for (name_len = 0; name_char(name[name_len]); name_len++)
-			;
-		if (name_len == 0)
-			return "tag without a name";
-		p = name + name_len;
-		if (closing) {
-			p = skip_space(p);
-			if (*p != '>' || depth == 0 || stack_len[depth - 1] != name_len ||
-			    strncmp(stack[depth - 1], name, name_len) != 0)
-				return "mismatched closing tag";
-			depth--;
-			p++;
-			continue;
-		}
-		if (depth == 0 && ++roots > 1)
-			return "more than one root element";
-		{
-			const char *attrs[16];
-			size_t attr_lens[16];
-			unsigned attr_count = 0;
-
-			for (;;) {
-				const char *attr, *value;
-				size_t attr_len;
-
-				if (*p != ' ' && *p != '\n' && *p != '/' && *p != '>')
-					return "attributes not separated by space";
-				p = skip_space(p);
-				if (*p == '>' || strncmp(p, "/>", 2) == 0)
-					break;
-				attr = p;
-				for (attr_len = 0; name_char(attr[attr_len]); attr_len++)
-					;
-				if (attr_len == 0 || attr[attr_len] != '=' ||
-				    attr[attr_len + 1] != '"')
-					return "attribute without =\"value\"";
-				for (unsigned a = 0; a < attr_count; a++) {
-					if (attr_lens[a] == attr_len &&
-					    strncmp(attrs[a], attr, attr_len) == 0)
-						return "duplicate attribute";
-				}
-				if (attr_count == 16)
-					return "too many attributes for this checker";
-				attrs[attr_count] = attr;
-				attr_lens[attr_count++] = attr_len;
-				value = attr + attr_len + 2;
-				p = strchr(value, '"');
-				if (p == NULL)
-					return "unterminated attribute value";
-				if (!value_ok(value, (size_t)(p - value)))
-					return "unescaped character in an attribute value";
-				p++;
-			}
-		}
-		if (*p == '/') {
-			p += 2;
-			continue;
-		}
-		if (depth == 16)
-			return "nested too deeply for this checker";
-		stack[depth] = name;
-		stack_len[depth++] = name_len;
-		p++;
-	}
-	if (depth != 0)
-		return "unclosed element";
-	if (roots != 1)
-		return "no root element";
-	return NULL;
-}
-
-static void assert_well_formed(const char *text)
-{
-	const char *problem = xml_problem(text);
-
-	if (problem != NULL)
-		fail_msg("not well-formed XML (%s):\n%s", problem, text);
-}
-
-/* ---- tests ---- */
-
 static void test_checker_catches_malformed_xml(void **state)
 {
 	(void)state;
@@ -281,7 +121,8 @@ static void test_one_vcpu_vm(void **state)
 	text = render_ok(&cfg, &params);
 	assert_well_formed(text);
 	assert_int_equal(count(text, "<system>"), 1);
-	assert_int_equal(count(text, "<protection_domain "), 1);
+	/* svmm, and the timer PD every system has. */
+	assert_int_equal(count(text, "<protection_domain "), 2);
 	assert_int_equal(count(text, "<virtual_machine "), 1);
 	assert_int_equal(count(text, "<vcpu "), 1);
 	assert_contains(text, "<vcpu id=\"0\" />");
@@ -291,9 +132,9 @@ static void test_one_vcpu_vm(void **state)
 	assert_contains(
 	    text,
 	    "<virtual_machine name=\"vm0\" priority=\"100\" budget=\"50000\" period=\"50000\">");
-	/* No disk: no block server, no channel, no queue. */
+	/* No disk: no block server, no queue, no channel but the timer's. */
 	assert_int_equal(count(text, "blk"), 0);
-	assert_int_equal(count(text, "<channel>"), 0);
+	assert_int_equal(count(text, "<channel>"), 1);
 	/* Guest RAM: the VM's size, 2 MiB pages, placed by the tool, at 1 GiB for the guest. */
 	assert_contains(text, "<memory_region name=\"guest_ram\" size=\"0x10000000\" "
 			      "page_size=\"0x200000\" />");
@@ -486,7 +327,7 @@ static void test_disk_gets_block_server(void **state)
 	set_ok(&cfg, "disk", "/srv/root.img");
 	text = render_ok(&cfg, &params);
 	assert_well_formed(text);
-	assert_int_equal(count(text, "<protection_domain "), 2);
+	assert_int_equal(count(text, "<protection_domain "), 3);
 	assert_contains(
 	    text, "<memory_region name=\"blk_queue\" size=\"0x1000\" page_size=\"0x1000\" />");
 	assert_contains(
@@ -505,11 +346,37 @@ static void test_disk_gets_block_server(void **state)
 	assert_contains(text, "    <channel>\n"
 			      "        <end pd=\"vmm\" id=\"2\" pp=\"true\" />\n"
 			      "        <end pd=\"blk_server\" id=\"0\" />\n"
-			      "    </channel>\n"
-			      "</system>\n");
+			      "    </channel>\n");
 	/* The guest does not see the queue: its virtio-mmio window traps to svmm. */
 	assert_int_equal(count(text, "            <map mr=\"blk"), 0);
 	assert_int_equal(sdf_virtio_disks(&cfg), 1);
+	free(text);
+	vm_config_free(&cfg);
+}
+
+/*
+ * The timer PD owns the CNTP PPI and nothing else; svmm calls it on its
+ * timer channel (HYP_SEL4_TIMER_CHANNEL) and no longer takes the PPI itself.
+ */
+static void test_timer_pd_serves_svmm(void **state)
+{
+	struct vm_config cfg;
+	struct sdf_params params = sdf_params_qemu_virt_aarch64();
+	char *text;
+
+	(void)state;
+	make_config(&cfg, "vm0", "1", "256M");
+	text = render_ok(&cfg, &params);
+	assert_contains(text, "    <protection_domain name=\"timer\" priority=\"254\" "
+			      "budget=\"50000\" period=\"50000\">\n"
+			      "        <program_image path=\"timer.elf\" />\n"
+			      "        <irq irq=\"30\" id=\"0\" />\n"
+			      "    </protection_domain>\n");
+	assert_int_equal(count(text, "<irq irq=\"30\""), 1);
+	assert_contains(text, "    <channel>\n"
+			      "        <end pd=\"vmm\" id=\"4\" pp=\"true\" />\n"
+			      "        <end pd=\"timer\" id=\"1\" />\n"
+			      "    </channel>\n");
 	free(text);
 	vm_config_free(&cfg);
 }
@@ -548,6 +415,21 @@ static void test_bad_params_refused(void **state)
 	expect_refusal(&cfg, &params,
 		       "sdf: protection domain name \"v\\x01m\": expected a non-empty name "
 		       "without control characters");
+	params = sdf_params_qemu_virt_aarch64();
+	params.timer_priority = params.max_vm_priority + 1;
+	expect_refusal(&cfg, &params,
+		       "sdf: timer priority 253: expected above svmm's 253 (it takes svmm's "
+		       "protected procedure calls) and at most 254");
+	params = sdf_params_qemu_virt_aarch64();
+	params.vmm_timer_channel_id = params.vmm_console_channel_id;
+	expect_refusal(&cfg, &params,
+		       "sdf: timer channel ids: svmm's 3 apart from its uart, block and console "
+		       "channels, the timer PD's 1..9 above its irq channel 0");
+	params = sdf_params_qemu_virt_aarch64();
+	params.timer_image = "";
+	expect_refusal(&cfg, &params,
+		       "sdf: timer image \"\": expected a non-empty name without control "
+		       "characters");
 	/* The UART mapped into svmm where guest RAM is. */
 	params = sdf_params_qemu_virt_aarch64();
 	params.vmm_uart_vaddr = 0x40001000;
@@ -599,6 +481,7 @@ int main(void)
 	    cmocka_unit_test(test_board_limits),
 	    cmocka_unit_test(test_devices_without_sel4_backend_refused),
 	    cmocka_unit_test(test_disk_gets_block_server),
+	    cmocka_unit_test(test_timer_pd_serves_svmm),
 	    cmocka_unit_test(test_bad_params_refused),
 	    cmocka_unit_test(test_write_failure_reported),
 	};

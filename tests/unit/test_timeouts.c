@@ -89,8 +89,8 @@ static void test_conversions_round_towards_later(void **state)
 	assert_true(timeouts_ns_to_counts(333333334ull, 3) == 2);
 	/* Round trips never come back early. */
 	for (uint64_t ns = 1; ns < 100000; ns += 7)
-		assert_true(timeouts_counts_to_ns(timeouts_ns_to_counts(ns, QEMU_FREQ), QEMU_FREQ) >=
-			    ns);
+		assert_true(
+		    timeouts_counts_to_ns(timeouts_ns_to_counts(ns, QEMU_FREQ), QEMU_FREQ) >= ns);
 	/* The extremes saturate instead of wrapping. */
 	assert_true(timeouts_counts_to_ns(UINT64_MAX, QEMU_FREQ) == UINT64_MAX);
 	assert_true(timeouts_ns_to_counts(UINT64_MAX, (1ull << 34) - 1) == UINT64_MAX);
