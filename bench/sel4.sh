@@ -115,15 +115,21 @@ fi
 slice=$(sed -n 's/^#define SDF_DEFAULT_TIMESLICE_US \([0-9]*\)u.*/\1/p' config/sdf_plan.h)
 spinner_pd='    <protection_domain name="%s" priority="1" budget="'$slice'" period="'$slice'" cpu="%s"><program_image path="spinner.elf" /></protection_domain>\n'
 spinner_pds=$(printf "$spinner_pd" spin_shared 1 spin_alone 2)
-# idle_image DIR PARKING: builds DIR/loader.img: the idle VM, the two spinners.
+# idle_image DIR PARKING [second]: builds DIR/loader.img: the idle VM on core 1,
+# the two spinners. With "second", the idle VM on core 1 is the second VM of a
+# system whose first idles on core 3: every svmm parks, not only the first.
 idle_image() {
-	local dir=$1 parking=$2 k r
+	local dir=$1 parking=$2 layout=${3:-} k r vm
 	k=$(realpath "$kernel") r=$(realpath "$initrd")
-	printf '{"name": "idle", "vms": [{"name": "a", "kernel": "%s", "initrd": "%s", "cpus": 1, "memory": "256M", "cores": [1], "cmdline": "console=ttyAMA0 quiet svmm.test=echo"}]}\n' \
-		"$k" "$r" >"$dir.json"
+	vm='{"name": "%s", "kernel": "'$k'", "initrd": "'$r'", "cpus": 1, "memory": "256M", "cores": [%s], "cmdline": "console=ttyAMA0 quiet svmm.test=echo"}'
+	if [ "$layout" = second ]; then
+		printf '{"name": "idle2", "vms": ['"$vm, $vm"']}\n' a 3 b 1 >"$dir.json"
+	else
+		printf '{"name": "idle", "vms": ['"$vm"']}\n' a 1 >"$dir.json"
+	fi
 	make --no-print-directory sel4 MICROKIT_SDK="$sdk" MICROKIT_CONFIG=smp-debug \
 		SYSTEM="$dir.json" SEL4_OUT="$dir" >"$dir.build.log" 2>&1 || return 1
-	[ "$parking" = parked ] || sed -i '/^wfi_park=1$/d' "$dir/a.settings"
+	[ "$parking" = parked ] || sed -i '/^wfi_park=1$/d' "$dir"/*.settings
 	SPINNERS=$spinner_pds python3 -c 'import os, sys
 p = sys.argv[1]
 s = open(p).read().replace("</system>", os.environ["SPINNERS"] + "\n</system>", 1)
@@ -131,18 +137,22 @@ open(p, "w").write(s)' "$dir/svmm.system"
 	make --no-print-directory "$dir/spinner.elf" sel4-image SEL4_SYSTEM_MK="$dir/system.mk" \
 		MICROKIT_SDK="$sdk" MICROKIT_CONFIG=smp-debug SEL4_OUT="$dir" >>"$dir.build.log" 2>&1
 }
-# idle_share NAME DIR: BENCH_IDLE_RUNS boots (default 3), 12 s each once the VM is up.
+# idle_share NAME DIR [READY...]: BENCH_IDLE_RUNS boots (default 3), 12 s each
+# once every VM is up (each READY line; by default SVMM-GUEST-READY).
 idle_share() {
 	local name=$1 dir=$2 line runs=${BENCH_IDLE_RUNS:-3}
+	shift 2
+	local -a ready=("${@:-SVMM-GUEST-READY}")
 	local -a got=()
 	for i in $(seq 1 "$runs"); do
 		line=$(python3 tests/sel4/qemu_expect.py "$dir/loader.img" "$dir-run$i.console.log" \
-			"$timeout" --smp 4 --for 12 SVMM-GUEST-READY)
+			"$timeout" --smp 4 --for 12 "${ready[@]}")
 		[[ $line == ok* ]] || { echo "bench-sel4: $name run $i: $line" >&2; : >"$failed_mark"; continue; }
 		line=$(python3 - "$dir-run$i.console.log" <<'PY'
 import re, sys
 log = open(sys.argv[1], "rb").read()
-after = log[log.index(b"SVMM-GUEST-READY"):]
+# From the last VM's READY on: every VM is up.
+after = log[log.rindex(b"SVMM-GUEST-READY"):]
 rate = {}
 for who in ("spin_shared", "spin_alone"):
     # The first line after the VM is up still counts part of its boot.
@@ -169,6 +179,14 @@ if [ -d "$sdk/board/qemu_virt_aarch64/smp-debug" ]; then
 			status=1
 		fi
 	done
+	if idle_image "$out/idle-second" parked second; then
+		idle="$idle$(idle_share parked_second_vm "$out/idle-second" "[a] SVMM-GUEST-READY" \
+			"[b] SVMM-GUEST-READY")
+"
+	else
+		echo "bench-sel4: idle-VM build (second) failed (see $out/idle-second.build.log)"
+		status=1
+	fi
 fi
 
 loader=$(stat -c %s "$out/image/loader.img")
