@@ -206,7 +206,7 @@ static int nic_open_backend(struct vmm_nic *nic, const struct net_config *cfg, c
 			    size_t why_len)
 {
 	if (cfg->backend == NET_TAP) {
-		int err = net_tap_open(&nic->tap, cfg->tap_name, why, why_len);
+		int err = net_tap_open(&nic->tap, cfg->tap_name, false, why, why_len);
 
 		nic->backend_source.fd = nic->tap.fd;
 		return err;
