@@ -185,16 +185,22 @@ blk2)
 	done
 	;;
 net)
-	# Fetch svmm.url and print its md5; svmm.serve=1: then serve /www on port 80
-	# until a console line arrives. svmm.sink=HOST:P1,P2,..: send svmm.mb MiB of
-	# zeros by TCP to each port in turn (the bench).
+	# Print the features the virtio-net driver negotiated (bit 0 first). Fetch
+	# svmm.url and print its md5; svmm.serve=1: then serve /www on port 80, the
+	# fetched file as /www/fetched too, until a console line arrives.
+	# svmm.sink=HOST:P1,P2,..: send svmm.mb MiB of zeros by TCP to each port in
+	# turn (the bench).
 	net_setup
+	for d in /sys/bus/virtio/devices/*; do
+		[ "$(cat "$d/device")" = 0x0001 ] && echo "SVMM-GUEST-NETFEAT=$(cat "$d/features")"
+	done
+	mkdir -p /www
 	if [ -n "$url" ]; then
+		wget -q -O /www/fetched "$url"
 		echo "SVMM-GUEST-NET ip=$(ip -4 -o addr show dev eth0 | sed -n 's/.* inet \([0-9./]*\).*/\1/p')" \
-			"md5=$(wget -q -O - "$url" | md5)"
+			"md5=$(md5 </www/fetched)"
 	fi
 	if [ "$serve" = 1 ]; then
-		mkdir -p /www
 		echo svmm-guest-httpd-page >/www/index.html
 		httpd -p 80 -h /www
 		echo SVMM-GUEST-SERVING
