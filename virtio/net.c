@@ -323,8 +323,7 @@ static int net_receive(struct virtio_net *net, const uint8_t *host_hdr, const vo
 	}
 	mergeable = virtio_has_feature(dev, VIRTIO_NET_F_MRG_RXBUF);
 	if (host_hdr != NULL) {
-		/* Checked against this driver's features: a frame read before a reset may not fit.
-		 */
+		/* Checked against this driver's features: one read before a reset may not fit. */
 		const char *why = virtio_net_hdr_check_rx(host_hdr, len, dev->driver_features, hdr);
 
 		if (why != NULL) {
@@ -334,10 +333,9 @@ static int net_receive(struct virtio_net *net, const uint8_t *host_hdr, const vo
 			return -SVMM_EINVAL;
 		}
 	} else {
-		/* No header: flags, gso_type and the rest 0. */
+		/* No header: all 0 but num_buffers, 1 until the frame's buffers are counted. */
 		hdr[VIRTIO_NET_HDR_NUM_BUFFERS] = 1;
 	}
-	/* num_buffers is 1 until the frame's buffers are counted. */
 	/*
 	 * Chains are taken from the ring as they are filled; if the frame does
 	 * not fit, next_avail goes back so the guest keeps them all. Nothing

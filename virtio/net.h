@@ -151,8 +151,6 @@ struct virtio_net_stats {
 	uint64_t rx_dropped;
 };
 
-/* A used-ring entry waiting to be published with the rest of its frame. */
-
 struct virtio_net {
 	struct virtio_device dev; /* first: the ops get a struct virtio_device * */
 	struct virtio_net_backend backend;
