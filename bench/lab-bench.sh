@@ -16,6 +16,9 @@
 #                             timed by the sink (accept to end of stream), 3 runs each
 #   net_{tap,user}_lab_sock_tx_mbps  the same with lab_sock tcp-send (64 KiB writes)
 #                             instead of busybox nc (1 KiB per read and write)
+#   net_{tap,user}_rx_mbps    lab host -> guest TCP: lab_sock tcp-send (64 KiB writes)
+#                             into the guest's lab_sock tcp-sink, timed by the guest
+#                             (accept to end of stream), 3 runs each
 #   system_boot_to_both_init_ms  `svmm run --config` of a two-VM system description
 #                             (1 vCPU each, pinned to cores 0 and 1): supervisor start
 #                             -> both VMs' SVMM-GUEST-INIT-OK lines ("[a] ...", "[b] ...")
@@ -313,6 +316,63 @@ bench_net() {
 	[ $ok = 3 ] || { tr -d '\r' <"$BENCH_TMP/net_$kind.out" | tail -n 5 | sed 's/^/  | /'; return 1; }
 }
 
+# bench_net_rx KIND TARGET SVMM-NET NET-CMDLINE MIB: three TCP streams of MIB MiB
+# from the lab host (lab_sock tcp-send to TARGET, ports 5201-5203, each tried
+# until the guest listens) to the guest's lab_sock tcp-sink, which times them.
+bench_net_rx() {
+	local kind=$1 target=$2 net=$3 cfg=$4 mib=$5 metric p tries vm res bytes secs rate ok=0
+	metric=net_${kind}_rx_mbps
+	timeout -s KILL 300 "$SVMM" run --kernel "$GUEST/Image" --initrd "$GUEST/rootfs.cpio.gz" \
+		--cmdline "console=ttyAMA0 quiet svmm.modules=1 svmm.test=net svmm.net=$cfg svmm.rxsink=5201,5202,5203" \
+		--cpus 1 --memory ${BENCH_MEMORY_MB}M --net "$net" </dev/null \
+		>"$BENCH_TMP/net_rx_$kind.out" 2>"$BENCH_TMP/net_rx_$kind.err" &
+	vm=$!
+	for p in 5201 5202 5203; do
+		tries=0
+		# Refused (or unreachable) until the guest's sink listens on p.
+		while [ $tries -lt 300 ] && kill -0 $vm 2>/dev/null &&
+			! lab_sock tcp-send "$target" $p "$mib" >/dev/null 2>&1; do
+			sleep 0.2
+			tries=$((tries + 1))
+		done
+	done
+	wait $vm || echo "bench: $metric: svmm exit status $?"
+	for p in 5201 5202 5203; do
+		res=$(tr -d '\r' <"$BENCH_TMP/net_rx_$kind.out" | sed -n "s/^SVMM-GUEST-RXSINK $p //p")
+		bytes=$(echo "$res" | sed -n 's/^bytes=\([0-9]*\) .*/\1/p')
+		secs=$(echo "$res" | sed -n 's/.* seconds=\([0-9.]*\)$/\1/p')
+		if [ "$bytes" != $((mib * 1048576)) ]; then
+			echo "bench: $metric stream $((p - 5200)): '$res', want bytes=$((mib * 1048576))"
+			continue
+		fi
+		rate=$(mbps "$bytes" "$secs")
+		echo "$rate" >>"$BENCH_TMP/$metric"
+		echo "bench: $metric stream $((p - 5200)) ${rate} MB/s ($bytes bytes in $secs s)"
+		ok=$((ok + 1))
+	done
+	[ $ok = 3 ] || { tr -d '\r' <"$BENCH_TMP/net_rx_$kind.out" | tail -n 5 | sed 's/^/  | /'; return 1; }
+}
+
+# bench_net_all: every network measure, tap then passt; the number that failed.
+bench_net_all() {
+	local failed=0
+	tunctl -t tap0 >/dev/null && ip link set tap0 up && ip addr add 10.0.3.1/24 dev tap0
+	bench_net tap 10.0.3.1 tap=tap0 10.0.3.2/24 nc "$BENCH_NET_MB" || failed=$((failed + 1))
+	bench_net tap 10.0.3.1 tap=tap0 10.0.3.2/24 lab_sock "$BENCH_NET_SEND_MB" || failed=$((failed + 1))
+	bench_net_rx tap 10.0.3.2 tap=tap0 10.0.3.2/24 "$BENCH_NET_SEND_MB" || failed=$((failed + 1))
+	tunctl -d tap0 >/dev/null
+	bench_net user 10.0.2.2 user dhcp nc "$BENCH_NET_MB" || failed=$((failed + 1))
+	bench_net user 10.0.2.2 user dhcp lab_sock "$BENCH_NET_SEND_MB" || failed=$((failed + 1))
+	# passt forwards the lab host's ports to the guest's.
+	bench_net_rx user 127.0.0.1 user,forward=tcp:5201:5201,forward=tcp:5202:5202,forward=tcp:5203:5203 \
+		dhcp "$BENCH_NET_SEND_MB" || failed=$((failed + 1))
+	return $failed
+}
+
+# The network figures' summary lines.
+NET_METRICS="net_tap_tx_mbps net_tap_lab_sock_tx_mbps net_tap_rx_mbps net_user_tx_mbps
+	net_user_lab_sock_tx_mbps net_user_rx_mbps"
+
 run_bench() {
 	local runs=7 only="" arg i=1 failed=0 m others
 	for arg in $(cat /proc/cmdline); do
@@ -325,6 +385,15 @@ run_bench() {
 	mkdir -p "$BENCH_TMP"
 	echo "bench: $($SVMM --version | head -n 1); lab kernel $(uname -r), $(nproc) CPUs; guest 1 vCPU," \
 		"${BENCH_MEMORY_MB}M, quiet, svmm.test=echo; $runs runs; clock /proc/timer_list (ns)"
+	if [ "$only" = net ]; then
+		lab_net_up || { echo "bench: cannot set up the lab host's network"; failed=$((failed + 1)); }
+		bench_net_all || failed=$((failed + $?))
+		for m in $NET_METRICS; do summary $m; done
+		[ $failed = 0 ] && echo "LAB-RESULT bench PASS" ||
+			echo "LAB-RESULT bench FAIL $failed measurements failed"
+		echo LAB-SCENARIOS-DONE
+		return
+	fi
 	while [ $i -le "$runs" ]; do
 		bench_system $i || failed=$((failed + 1))
 		i=$((i + 1))
@@ -372,16 +441,10 @@ run_bench() {
 	done
 	rm -f "$BENCH_TMP/boot.img"
 	bench_blk || failed=$((failed + 1))
-	tunctl -t tap0 >/dev/null && ip link set tap0 up && ip addr add 10.0.3.1/24 dev tap0
-	bench_net tap 10.0.3.1 tap=tap0 10.0.3.2/24 nc "$BENCH_NET_MB" || failed=$((failed + 1))
-	bench_net tap 10.0.3.1 tap=tap0 10.0.3.2/24 lab_sock "$BENCH_NET_SEND_MB" || failed=$((failed + 1))
-	tunctl -d tap0 >/dev/null
-	bench_net user 10.0.2.2 user dhcp nc "$BENCH_NET_MB" || failed=$((failed + 1))
-	bench_net user 10.0.2.2 user dhcp lab_sock "$BENCH_NET_SEND_MB" || failed=$((failed + 1))
+	bench_net_all || failed=$((failed + $?))
 	for m in svmm_rss_kb_excluding_guest_ram \
 		svmm_rss_kb_excluding_guest_ram_and_images guest_ram_rss_kb vmrss_kb \
-		boot_to_init_ms_disk_net blk_seq_write_mbps blk_seq_read_mbps net_tap_tx_mbps \
-		net_tap_lab_sock_tx_mbps net_user_tx_mbps net_user_lab_sock_tx_mbps; do
+		boot_to_init_ms_disk_net blk_seq_write_mbps blk_seq_read_mbps $NET_METRICS; do
 		summary $m
 	done
 	if [ $failed = 0 ]; then echo "LAB-RESULT bench PASS"

@@ -7,7 +7,7 @@
 # Usage: bench/run.sh [--svmm PATH]     (default build/aarch64/svmm)
 # Env: BENCH_RUNS (guest boots, default 7), SVMM_LAB_BUILD (default build/bench/lab),
 #      BENCH_ONLY=system (only the two-VM system boot), BENCH_ONLY=boot (that and
-#      the single-VM boots, 1 and 2 vCPUs)
+#      the single-VM boots, 1 and 2 vCPUs), BENCH_ONLY=net (only the network figures)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)

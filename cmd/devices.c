@@ -62,7 +62,7 @@ static int nic_send(void *ctx, const struct net_iovec *iov, unsigned count)
 	struct vmm_nic *nic = ctx;
 	int err;
 
-	if (count > VIRTQ_MAX_CHAIN)
+	if (count > VIRTQ_MAX_CHAIN + 1)
 		return -SVMM_EINVAL;
 	for (unsigned i = 0; i < count; i++)
 		nic->iov[i] =
@@ -93,16 +93,82 @@ static void nic_tx_pending(void *ctx)
 	nic_kick(ctx);
 }
 
+/*
+ * The tap's offloads as virtio features: a checksum or segmentation kind
+ * the kernel takes goes both ways (it parses the header on writes, and
+ * produces it on reads once turned on).
+ */
+static uint64_t nic_tap_virtio_offloads(unsigned tun)
+{
+	uint64_t features = 0;
+
+	if (tun & TUN_F_CSUM)
+		features |= 1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_GUEST_CSUM;
+	if (tun & TUN_F_TSO4)
+		features |= 1ull << VIRTIO_NET_F_HOST_TSO4 | 1ull << VIRTIO_NET_F_GUEST_TSO4;
+	if (tun & TUN_F_TSO6)
+		features |= 1ull << VIRTIO_NET_F_HOST_TSO6 | 1ull << VIRTIO_NET_F_GUEST_TSO6;
+	if ((tun & (TUN_F_USO4 | TUN_F_USO6)) == (TUN_F_USO4 | TUN_F_USO6))
+		features |= 1ull << VIRTIO_NET_F_HOST_USO | 1ull << VIRTIO_NET_F_GUEST_USO4 |
+			    1ull << VIRTIO_NET_F_GUEST_USO6;
+	return features;
+}
+
+/* The receive offloads a driver takes (virtio_net_guest_offloads()) as TUN_F_* flags. */
+static unsigned nic_tap_tun_offloads(uint64_t guest)
+{
+	unsigned tun = 0;
+
+	if (guest & 1ull << VIRTIO_NET_F_GUEST_CSUM)
+		tun |= TUN_F_CSUM;
+	if (guest & 1ull << VIRTIO_NET_F_GUEST_TSO4)
+		tun |= TUN_F_TSO4;
+	if (guest & 1ull << VIRTIO_NET_F_GUEST_TSO6)
+		tun |= TUN_F_TSO6;
+	if (guest & 1ull << VIRTIO_NET_F_GUEST_USO4)
+		tun |= TUN_F_USO4 | TUN_F_USO6;
+	return tun;
+}
+
+/*
+ * Under the device lock, maybe on a vCPU thread (whose sandbox allows no
+ * tap ioctl): the I/O thread hands the offloads to the kernel. Until then
+ * the tap sends whole frames, which any driver takes.
+ */
+static void nic_set_offloads(void *ctx, uint64_t guest_offloads)
+{
+	struct vmm_nic *nic = ctx;
+
+	nic->tap_offloads = nic_tap_tun_offloads(guest_offloads);
+	nic->tap_offloads_due = true;
+	nic_kick(nic);
+}
+
 static const struct net_backend_ops nic_backend_ops = {
     .send = nic_send,
     .rx_space = nic_rx_space,
     .tx_pending = nic_tx_pending,
+    .set_offloads = nic_set_offloads,
 };
 
-/* Offers one frame; false when the guest had no room (keep the frame, wait for rx_space). */
-static bool nic_deliver(struct vmm_nic *nic, const void *frame, size_t len)
+/*
+ * Offers one frame (after its header when the tap has them); false when
+ * the guest had no room (keep the frame, wait for rx_space).
+ */
+static bool nic_deliver(struct vmm_nic *nic, const uint8_t *frame, size_t len)
 {
-	if (virtio_net_receive(nic->net, frame, len) == -SVMM_ENOSPC) {
+	int err;
+
+	if (nic->kind == NET_TAP && nic->tap.vnet_hdr) {
+		/* Shorter than its header: nothing a kernel sends; drop it. */
+		if (len < VIRTIO_NET_HDR_LEN)
+			return true;
+		err = virtio_net_receive_hdr(nic->net, frame, frame + VIRTIO_NET_HDR_LEN,
+					     len - VIRTIO_NET_HDR_LEN);
+	} else {
+		err = virtio_net_receive(nic->net, frame, len);
+	}
+	if (err == -SVMM_ENOSPC) {
 		nic->rx_paused = true;
 		return false;
 	}
@@ -159,6 +225,16 @@ static void nic_service(struct vmm_nic *nic)
 	 * its buffers) nothing would ever resume the interface.
 	 */
 	nic->rx_paused = false;
+	if (nic->tap_offloads_due) {
+		int err = net_tap_set_offload(&nic->tap, nic->tap_offloads);
+
+		/* The device checks every received header: a tap left as it was costs frames, never
+		 * their integrity. */
+		if (err < 0)
+			log_message(&vm->log, LOG_WARN, "%s: tap offloads 0x%x: %s",
+				    nic->net->dev.name, nic->tap_offloads, strerror(-err));
+		nic->tap_offloads_due = false;
+	}
 	if (!nic->backend_gone) {
 		if (nic->kind == NET_TAP)
 			nic_receive_tap(nic);
@@ -206,8 +282,13 @@ static int nic_open_backend(struct vmm_nic *nic, const struct net_config *cfg, c
 			    size_t why_len)
 {
 	if (cfg->backend == NET_TAP) {
-		int err = net_tap_open(&nic->tap, cfg->tap_name, why, why_len);
+		int err = net_tap_open(&nic->tap, cfg->tap_name, true, why, why_len);
 
+		/* Opened, but without headers or offloads: say so once, and go on without. */
+		if (err == 0 && why[0] != '\0') {
+			log_message(&nic->devices->vm->log, LOG_WARN, "%s", why);
+			why[0] = '\0';
+		}
 		nic->backend_source.fd = nic->tap.fd;
 		return err;
 	} else {
@@ -253,6 +334,10 @@ static int nic_open(void *ctx, unsigned index, struct virtio_net *net, uint8_t m
 	if (err == 0)
 		err = event_loop_add(d->loop, &nic->backend_source);
 	*backend = (struct virtio_net_backend){.ops = &nic_backend_ops, .ctx = nic};
+	if (nic->kind == NET_TAP && nic->tap.vnet_hdr) {
+		backend->with_header = true;
+		backend->offloads = nic_tap_virtio_offloads(nic->tap.offloads);
+	}
 	return err;
 }
 
@@ -376,6 +461,7 @@ void devices_reset(struct vmm_devices *d)
 	for (unsigned i = 0; i < d->nic_count; i++) {
 		d->nics[i].rx_paused = false;
 		d->nics[i].held_len = 0;
+		/* (The device's reset already asked for the tap's offloads to go.) */
 	}
 }
 

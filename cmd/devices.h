@@ -36,16 +36,19 @@ struct vmm_nic {
 	struct net_tap tap;
 	struct net_passt passt;
 	bool backend_open;
-	bool rx_paused;	   /* the guest had no room: wait for rx_space */
+	bool rx_paused; /* the guest had no room: wait for rx_space */
+	/* tap: the TUN_F_* offloads the driver takes, for the I/O thread to hand to the kernel */
+	unsigned tap_offloads;
+	bool tap_offloads_due;
 	bool backend_gone; /* passt exited: the link is down */
 	/* Wakes the I/O thread for rx_space and tx_pending, which the device raises under the lock.
 	 */
 	struct event_source kick;
 	struct event_source backend_source;
-	struct virtio_net *net; /* in the machine */
-	struct iovec iov[VIRTQ_MAX_CHAIN];
-	size_t held_len; /* tap: a frame read but not yet taken by the guest */
-	uint8_t frame[VIRTIO_NET_MAX_FRAME];
+	struct virtio_net *net;		       /* in the machine */
+	struct iovec iov[VIRTQ_MAX_CHAIN + 1]; /* a frame's pieces and maybe its header */
+	size_t held_len; /* tap: a frame read (its header too) but not yet taken by the guest */
+	uint8_t frame[VIRTIO_NET_HDR_LEN + VIRTIO_NET_MAX_FRAME];
 };
 
 struct vmm_doorbell {

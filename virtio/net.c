@@ -30,10 +30,9 @@ static struct virtio_net *net_from_dev(struct virtio_device *dev)
 
 static uint64_t net_features(struct virtio_device *dev)
 {
-	(void)dev;
-	/* No offload bits: see the design note (no backend carries the header). */
+	/* Offloads only as far as the backend carries them: see the design note. */
 	return 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_MRG_RXBUF |
-	       1ull << VIRTIO_NET_F_STATUS;
+	       1ull << VIRTIO_NET_F_STATUS | net_from_dev(dev)->backend.offloads;
 }
 
 static void net_config_read(struct virtio_device *dev, uint32_t offset, uint8_t size,
@@ -75,6 +74,7 @@ static int net_tx_one(struct virtio_net *net, const struct virtq *vq)
 	uint8_t hdr[VIRTIO_NET_HDR_LEN];
 	uint64_t frame_len, skip = VIRTIO_NET_HDR_LEN;
 	unsigned count = 0;
+	const char *why;
 	int err;
 
 	if (chain->readable_count != chain->count) {
@@ -95,13 +95,19 @@ static int net_tx_one(struct virtio_net *net, const struct virtq *vq)
 	if (err < 0)
 		return err;
 	/*
-	 * Neither was offered: a partial checksum or a GSO frame would leave
-	 * the host as a corrupt or oversized packet.
+	 * An offload not negotiated (none is, on a backend without headers)
+	 * would leave the host as a corrupt or oversized packet; one whose
+	 * numbers miss the frame would be the kernel's to refuse, or worse.
 	 */
-	if ((hdr[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0 || hdr[1] != VIRTIO_NET_HDR_GSO_NONE) {
-		net_tx_reject(net, "asks for a checksum or segmentation offload not offered");
+	why = virtio_net_hdr_check_tx(hdr, frame_len, net->dev.driver_features, net->tx_hdr);
+	if (why != NULL) {
+		net_tx_reject(net, why);
 		return 0;
 	}
+	/* The checked copy, not the guest's bytes, which it may rewrite meanwhile. */
+	if (net->backend.with_header)
+		net->iov[count++] =
+		    (struct net_iovec){.base = net->tx_hdr, .len = VIRTIO_NET_HDR_LEN};
 	/* The frame goes to the backend straight from guest memory. */
 	for (unsigned i = 0; i < chain->count; i++) {
 		const struct virtq_segment *seg = &chain->segments[i];
@@ -197,20 +203,32 @@ static void net_queue_notify(struct virtio_device *dev, unsigned queue)
 	}
 }
 
+/* Tells the backend which receive offloads the driver takes now. */
+static void net_set_offloads(struct virtio_net *net, uint64_t guest_offloads)
+{
+	if (net->backend.offloads != 0 && net->backend.ops->set_offloads != NULL)
+		net->backend.ops->set_offloads(net->backend.ctx, guest_offloads);
+}
+
 static void net_driver_ok(struct virtio_device *dev)
 {
+	struct virtio_net *net = net_from_dev(dev);
+
+	/* Features are final now: the host may start sending what the driver takes. */
+	net_set_offloads(net, virtio_net_guest_offloads(dev->driver_features));
 	/* Buffers may have been posted before DRIVER_OK; only now may the device use them. */
 	net_queue_notify(dev, VIRTIO_NET_TXQ);
-	net_rx_wake(net_from_dev(dev));
+	net_rx_wake(net);
 }
 
 static void net_reset(struct virtio_device *dev)
 {
 	/*
-	 * Nothing beyond the queues, which the core resets. rx_waiting stays:
-	 * a host paused on ENOSPC resumes on the new driver's first RX notify.
+	 * Beyond the queues, which the core resets: no receive offloads until
+	 * the next driver accepts some. rx_waiting stays: a host paused on
+	 * ENOSPC resumes on the new driver's first RX notify.
 	 */
-	(void)dev;
+	net_set_offloads(net_from_dev(dev), 0);
 }
 
 static const struct virtio_device_ops net_ops = {
@@ -282,7 +300,9 @@ static int net_rx_publish(struct virtio_net *net, unsigned used)
 	return virtio_device_live(&net->dev) ? 0 : -VIRTQ_ERR_RING_ADDRESS;
 }
 
-int virtio_net_receive(struct virtio_net *net, const void *frame, size_t len)
+/* Delivers a frame with the host's header `host_hdr`, or none (NULL: all zero). */
+static int net_receive(struct virtio_net *net, const uint8_t *host_hdr, const void *frame,
+		       size_t len)
 {
 	struct virtio_device *dev = &net->dev;
 	struct virtq *vq = &dev->queues[VIRTIO_NET_RXQ];
@@ -302,8 +322,20 @@ int virtio_net_receive(struct virtio_net *net, const void *frame, size_t len)
 		return -SVMM_ENOSPC;
 	}
 	mergeable = virtio_has_feature(dev, VIRTIO_NET_F_MRG_RXBUF);
-	/* No offloads: flags, gso_type and the rest stay 0; num_buffers is 1 until known. */
-	hdr[VIRTIO_NET_HDR_NUM_BUFFERS] = 1;
+	if (host_hdr != NULL) {
+		/* Checked against this driver's features: one read before a reset may not fit. */
+		const char *why = virtio_net_hdr_check_rx(host_hdr, len, dev->driver_features, hdr);
+
+		if (why != NULL) {
+			net->stats.rx_dropped++;
+			log_limited(&dev->vm->log, &net->rx_log, LOG_WARN,
+				    "%s: received frame %s; dropped", dev->name, why);
+			return -SVMM_EINVAL;
+		}
+	} else {
+		/* No header: all 0 but num_buffers, 1 until the frame's buffers are counted. */
+		hdr[VIRTIO_NET_HDR_NUM_BUFFERS] = 1;
+	}
 	/*
 	 * Chains are taken from the ring as they are filled; if the frame does
 	 * not fit, next_avail goes back so the guest keeps them all. Nothing
@@ -370,6 +402,17 @@ int virtio_net_receive(struct virtio_net *net, const void *frame, size_t len)
 	return 0;
 }
 
+int virtio_net_receive(struct virtio_net *net, const void *frame, size_t len)
+{
+	return net_receive(net, NULL, frame, len);
+}
+
+int virtio_net_receive_hdr(struct virtio_net *net, const uint8_t hdr[VIRTIO_NET_HDR_LEN],
+			   const void *frame, size_t len)
+{
+	return net_receive(net, hdr, frame, len);
+}
+
 bool virtio_net_rx_ready(struct virtio_net *net)
 {
 	struct virtio_device *dev = &net->dev;
@@ -397,6 +440,10 @@ int virtio_net_init(struct virtio_net *net, struct vm *vm, const char *name, con
 		    const struct virtio_net_backend *backend)
 {
 	if (backend == NULL || backend->ops == NULL || backend->ops->send == NULL || mac == NULL)
+		return -SVMM_EINVAL;
+	/* An offload the device does not know, or one over a backend that drops the header. */
+	if ((backend->offloads & ~VIRTIO_NET_OFFLOAD_FEATURES) != 0 ||
+	    (backend->offloads != 0 && !backend->with_header))
 		return -SVMM_EINVAL;
 	memset(net, 0, sizeof(*net));
 	virtio_device_init(&net->dev, &net_ops, vm, name);

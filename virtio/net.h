@@ -5,30 +5,40 @@
  *
  * Design note
  * -----------
- * Features offered: VERSION_1 (from the core), MAC, MRG_RXBUF and STATUS.
- * No offloads (CSUM, GUEST_CSUM, TSO/UFO): an offload is only right when
- * every hop honours it, and neither backend passes the virtio header on
- * (tap is opened without IFF_VNET_HDR; passt's stream carries bare
- * frames). Without them every frame leaves fully checksummed and at most
- * one MTU long, so no header needs translating. Offloads can come later
- * with tap + IFF_VNET_HDR + TUNSETOFFLOAD, forwarding the header as is.
+ * Features offered: VERSION_1 (from the core), MAC, MRG_RXBUF and STATUS,
+ * and the offloads (virtio/net_hdr.h) the backend says it carries: an
+ * offload is only right when every hop honours it. The tap backend with
+ * IFF_VNET_HDR carries the header both ways (backend.with_header) and
+ * names the offloads its kernel takes; passt's stream carries bare frames,
+ * so there the header is dropped on transmit, all zero on receive, and no
+ * offload is offered: every frame leaves fully checksummed and at most one
+ * MTU long. The receive offloads the driver accepted go to the backend's
+ * set_offloads hook at DRIVER_OK (none at reset), so the host starts
+ * handing over partial checksums and 64 KiB segments only then.
  *
  * The header is always the 12-byte virtio_net_hdr_v1 (VERSION_1 makes
  * num_buffers part of it even without MRG_RXBUF).
  *
- * Transmit: the device takes each chain, skips the 12-byte header (which
- * may be split over segments) and hands the rest to the backend as an
- * iovec pointing straight into guest memory: no copy. The backend may
+ * Transmit: the device takes each chain, reads and checks the 12-byte
+ * header (which may be split over segments) and hands the rest to the
+ * backend as an iovec pointing straight into guest memory: no copy of the
+ * frame. A header-carrying backend gets, in front, the device's own copy
+ * of the checked header, never the guest's bytes (which the guest could
+ * change after the check). The backend may
  * refuse (full); the frame is then dropped and counted, as a NIC does, and
  * the chain is completed. A bad chain (shorter than the header, with
- * device-writable segments, asking for an offload we did not offer, or
- * longer than VIRTIO_NET_MAX_FRAME) is dropped and logged (rate-limited);
+ * device-writable segments, with a header asking for an offload not
+ * negotiated or whose numbers do not fit the frame, or longer than
+ * VIRTIO_NET_MAX_FRAME) is dropped, counted (tx_errors) and logged
+ * (rate-limited);
  * only a broken ring (virtq_next_chain's errors) fails the device.
  * Work per notify is bounded by VIRTIO_NET_TX_BUDGET chains; when it runs
  * out with chains left, the optional tx_pending hook asks the host to
  * call virtio_net_tx_poll() again soon.
  *
- * Receive: the host hands one frame to virtio_net_receive(). The device
+ * Receive: the host hands one frame to virtio_net_receive() (or, with its
+ * header, to virtio_net_receive_hdr(), which drops a frame whose header
+ * the driver did not negotiate: rx_dropped). The device
  * writes the header and the frame into the guest's buffers: one chain
  * without MRG_RXBUF, as many as needed with it (num_buffers says how
  * many), then returns them to the driver, the header's chain first, with
@@ -60,9 +70,10 @@
 
 #include "core/vm.h"
 #include "virtio/device.h"
+#include "virtio/net_hdr.h"
 #include "virtio/virtqueue.h"
 
-/* Feature bits (virtio 1.2, 5.1.3). */
+/* Feature bits (virtio 1.2, 5.1.3); the offload ones are in virtio/net_hdr.h. */
 #define VIRTIO_NET_F_MAC       5
 #define VIRTIO_NET_F_MRG_RXBUF 15
 #define VIRTIO_NET_F_STATUS    16
@@ -70,18 +81,8 @@
 /* Config space status bits (5.1.4). */
 #define VIRTIO_NET_S_LINK_UP 1
 
-/* virtio_net_hdr flags and gso_type (5.1.6). */
-#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
-#define VIRTIO_NET_HDR_GSO_NONE	    0
-
 #define VIRTIO_NET_RXQ 0
 #define VIRTIO_NET_TXQ 1
-
-/* struct virtio_net_hdr_v1: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset,
- * num_buffers. */
-#define VIRTIO_NET_HDR_LEN 12
-/* Offset of num_buffers inside the header. */
-#define VIRTIO_NET_HDR_NUM_BUFFERS 10
 
 /*
  * The largest Ethernet frame (without the virtio header) the device moves
@@ -102,9 +103,10 @@ struct net_iovec {
 
 struct net_backend_ops {
 	/*
-	 * Sends one Ethernet frame (no virtio header), gathered from `count`
-	 * pieces that stay valid only during the call. 0, or a negative error
-	 * (any error drops the frame; -SVMM_EBUSY means the backend is full).
+	 * Sends one Ethernet frame, gathered from `count` pieces that stay
+	 * valid only during the call; with_header: the first piece is the
+	 * checked VIRTIO_NET_HDR_LEN-byte header. 0, or a negative error (any
+	 * error drops the frame; -SVMM_EBUSY means the backend is full).
 	 */
 	int (*send)(void *ctx, const struct net_iovec *iov, unsigned count);
 	/*
@@ -117,6 +119,12 @@ struct net_backend_ops {
 	 * call virtio_net_tx_poll() soon (not from inside this hook).
 	 */
 	void (*tx_pending)(void *ctx);
+	/*
+	 * Optional (with offloads): the driver takes these receive offloads
+	 * (VIRTIO_NET_GUEST_OFFLOADS bits, see virtio_net_guest_offloads());
+	 * 0 at reset. The host may hand such frames over from now on.
+	 */
+	void (*set_offloads)(void *ctx, uint64_t guest_offloads);
 };
 
 /*
@@ -127,6 +135,10 @@ struct net_backend_ops {
 struct virtio_net_backend {
 	const struct net_backend_ops *ops;
 	void *ctx;
+	/* Frames cross with their virtio-net header: send gets it first, receive_hdr gives it. */
+	bool with_header;
+	/* VIRTIO_NET_OFFLOAD_FEATURES bits the backend carries (with_header only). */
+	uint64_t offloads;
 };
 
 struct virtio_net_stats {
@@ -134,10 +146,10 @@ struct virtio_net_stats {
 	uint64_t tx_dropped; /* the backend refused them */
 	uint64_t tx_errors;  /* malformed chains, dropped */
 	uint64_t rx_frames, rx_bytes;
-	uint64_t rx_dropped; /* larger than VIRTIO_NET_MAX_FRAME or than the guest's buffers */
+	/* larger than VIRTIO_NET_MAX_FRAME or than the guest's buffers, or a header not negotiated
+	 */
+	uint64_t rx_dropped;
 };
-
-/* A used-ring entry waiting to be published with the rest of its frame. */
 
 struct virtio_net {
 	struct virtio_device dev; /* first: the ops get a struct virtio_device * */
@@ -149,15 +161,16 @@ struct virtio_net {
 	struct log_ratelimit tx_log, rx_log;
 	/* Scratch for one request at a time (all entry points hold the device lock). */
 	struct virtq_chain chain;
-	struct virtq_chain first; /* RX: the chain holding the header */
-	struct net_iovec iov[VIRTQ_MAX_CHAIN];
+	struct virtq_chain first;	    /* RX: the chain holding the header */
+	uint8_t tx_hdr[VIRTIO_NET_HDR_LEN]; /* the checked copy a header-carrying backend gets */
+	struct net_iovec iov[VIRTQ_MAX_CHAIN + 1];
 	struct virtq_used_elem used[VIRTQ_MAX_SIZE];
 };
 
 /*
  * Sets up the device with `mac` (link up). `backend` is copied; its send
- * is required. 0 or -SVMM_EINVAL. The transport is attached separately
- * (virtio_mmio_init(&mmio, &net->dev, ...)).
+ * is required, and offloads need with_header. 0 or -SVMM_EINVAL. The transport is attached
+ * separately (virtio_mmio_init(&mmio, &net->dev, ...)).
  */
 int virtio_net_init(struct virtio_net *net, struct vm *vm, const char *name, const uint8_t mac[6],
 		    const struct virtio_net_backend *backend);
@@ -170,6 +183,15 @@ int virtio_net_init(struct virtio_net *net, struct vm *vm, const char *name, con
  * any buffer the guest can ever post: dropped (counted), keep reading.
  */
 int virtio_net_receive(struct virtio_net *net, const void *frame, size_t len);
+
+/*
+ * The same for a header-carrying backend: `hdr` is the frame's header as
+ * the host gave it. Also -SVMM_EINVAL when the header asks for what the
+ * driver did not negotiate or does not fit the frame: dropped (counted),
+ * keep reading.
+ */
+int virtio_net_receive_hdr(struct virtio_net *net, const uint8_t hdr[VIRTIO_NET_HDR_LEN],
+			   const void *frame, size_t len);
 
 /* Whether the driver is running and has at least one receive buffer posted. */
 bool virtio_net_rx_ready(struct virtio_net *net);

@@ -10,12 +10,16 @@
  *     core/errors.c core/guest_mem.c core/log.c core/vm.c -o /tmp/fn
  *   /tmp/fn -max_total_time=60
  *
- * Program: one byte chooses the queue size and features, then operations,
- * each an opcode byte and its operands:
+ * Program: one byte chooses the backend (with or without the virtio-net
+ * header, and then the offloads it carries), two the queue size and
+ * features (offloads among them), then operations, each an opcode byte and
+ * its operands:
  *   post a chain (segment count, then offset/length/flags per segment),
  *   write raw bytes into RAM (rings included), notify RX or TX, deliver a
- *   frame from the host, ask rx_ready, poll TX, read config, reset and
- *   restart the driver, toggle the link.
+ *   frame from the host (with a header from the input when the backend
+ *   has them), ask rx_ready, poll TX, read config, reset and restart the
+ *   driver, toggle the link, post a transmit request whose header comes
+ *   from the input.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,6 +35,9 @@
 #define IRQ	  40u
 #define RAM_GPA	  0x40000000ull
 #define RAM_SIZE  0x10000u
+/* Where op 11 puts a transmit request: past the rings, inside RAM. */
+#define TX_REQ_OFF 0x8000u
+#define TX_REQ_MAX (RAM_SIZE - TX_REQ_OFF)
 /* Rings at fixed places so chains reach the device; buffers anywhere. */
 #define DESC_OFF(q)  ((q)*0x2000u)
 #define AVAIL_OFF(q) ((q)*0x2000u + 0x1000u)
@@ -58,6 +65,7 @@ struct harness {
 	struct virtio_net net;
 	struct virtio_mmio mmio;
 	uint16_t qsize;
+	uint64_t offloads_told; /* what set_offloads last said */
 	uint16_t next_desc[2], avail_idx[2];
 	volatile uint8_t sink;
 	uint8_t frame[VIRTIO_NET_MAX_FRAME + 16];
@@ -103,11 +111,41 @@ static void fuzz_tx_pending(void *ctx)
 	(void)ctx;
 }
 
+static void fuzz_set_offloads(void *ctx, uint64_t offloads)
+{
+	struct harness *h = ctx;
+
+	/* Only receive offloads the device offered may ever be turned on. */
+	if ((offloads & ~(h->net.backend.offloads & VIRTIO_NET_GUEST_OFFLOADS)) != 0)
+		abort();
+	h->offloads_told = offloads;
+}
+
 static const struct net_backend_ops fuzz_ops = {
     .send = fuzz_send,
     .rx_space = fuzz_rx_space,
     .tx_pending = fuzz_tx_pending,
+    .set_offloads = fuzz_set_offloads,
 };
+
+/* Offload bits a byte of input picks, one per bit. */
+static uint64_t offload_choice(uint8_t byte)
+{
+	static const unsigned bits[8] = {
+	    VIRTIO_NET_F_CSUM,	    VIRTIO_NET_F_GUEST_CSUM, VIRTIO_NET_F_HOST_TSO4,
+	    VIRTIO_NET_F_HOST_TSO6, VIRTIO_NET_F_GUEST_TSO4, VIRTIO_NET_F_GUEST_TSO6,
+	    VIRTIO_NET_F_HOST_USO,  VIRTIO_NET_F_GUEST_USO4,
+	};
+	uint64_t features = 0;
+
+	for (unsigned i = 0; i < 8; i++)
+		if (byte >> i & 1)
+			features |= 1ull << bits[i];
+	/* The last bit takes both UDP families, as the tap does. */
+	if (byte & 0x80)
+		features |= 1ull << VIRTIO_NET_F_GUEST_USO6;
+	return features;
+}
 
 static int irq_set(void *ctx, unsigned line, bool level)
 {
@@ -131,10 +169,13 @@ static void put(struct harness *h, uint32_t off, uint64_t value, unsigned bytes)
 		h->ram[off + i] = (uint8_t)(value >> (8 * i));
 }
 
-static void driver_start(struct harness *h, uint8_t choice)
+static void driver_start(struct harness *h, uint8_t choice, uint8_t offload_byte)
 {
 	static const uint16_t sizes[] = {1, 2, 4, 8, 16, 64, 256, 3};
 	uint32_t features = 1u << VIRTIO_NET_F_MAC | 1u << VIRTIO_NET_F_STATUS;
+	/* Offered ones mostly (else FEATURES_OK fails); now and then anything. */
+	uint64_t offloads =
+	    offload_choice(offload_byte) & ((choice & 128) ? ~0ull : h->net.backend.offloads);
 
 	h->qsize = sizes[choice & 7];
 	if (choice & 8)
@@ -142,14 +183,14 @@ static void driver_start(struct harness *h, uint8_t choice)
 	reg(h, R_STATUS, 4, true, 0);
 	reg(h, R_STATUS, 4, true, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	reg(h, R_DRV_FEAT_SEL, 4, true, 1);
-	reg(h, R_DRV_FEAT, 4, true, 1); /* VERSION_1 */
+	reg(h, R_DRV_FEAT, 4, true, 1 | (uint32_t)(offloads >> 32)); /* VERSION_1, USO */
 	/* Now and then EVENT_IDX and INDIRECT_DESC (bits 29 and 28, in the low word). */
 	if (choice & 16)
 		features |= 1u << VIRTIO_F_EVENT_IDX;
 	if (choice & 64)
 		features |= 1u << VIRTIO_F_INDIRECT_DESC;
 	reg(h, R_DRV_FEAT_SEL, 4, true, 0);
-	reg(h, R_DRV_FEAT, 4, true, features);
+	reg(h, R_DRV_FEAT, 4, true, features | (uint32_t)offloads);
 	reg(h, R_STATUS, 4, true,
 	    VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
 	for (unsigned q = 0; q < 2; q++) {
@@ -205,6 +246,38 @@ static void post_chain(struct harness *h, struct input *in)
 	put(h, AVAIL_OFF(q) + 2, h->avail_idx[q], 2);
 }
 
+/*
+ * A transmit request with a header from the input (any flags, type and
+ * numbers) and a frame of a chosen length, in one to three segments.
+ */
+static void post_tx_request(struct harness *h, struct input *in)
+{
+	uint32_t total = VIRTIO_NET_HDR_LEN + take16(in) % (TX_REQ_MAX - VIRTIO_NET_HDR_LEN);
+	unsigned pieces = take8(in) % 3 + 1;
+	uint16_t size = h->qsize ? h->qsize : 1;
+	uint16_t head = (uint16_t)(h->next_desc[1] % size);
+	uint32_t done = 0;
+
+	for (unsigned i = 0; i < VIRTIO_NET_HDR_LEN; i++)
+		h->ram[TX_REQ_OFF + i] = take8(in);
+	for (unsigned i = 0; i < pieces; i++) {
+		uint16_t d = (uint16_t)((head + i) % size);
+		uint32_t at = DESC_OFF(1) + 16u * d;
+		/* Cuts anywhere, the header's middle too; the last piece takes the rest. */
+		uint32_t len = i + 1 < pieces ? take16(in) % (total - done + 1) : total - done;
+
+		put(h, at, RAM_GPA + TX_REQ_OFF + done, 8);
+		put(h, at + 8, len, 4);
+		put(h, at + 12, i + 1 < pieces ? 1 : 0, 2);
+		put(h, at + 14, (uint16_t)((d + 1) % size), 2);
+		done += len;
+	}
+	h->next_desc[1] = (uint16_t)((head + pieces) % size);
+	put(h, AVAIL_OFF(1) + 4 + 2u * (h->avail_idx[1] % size), head, 2);
+	h->avail_idx[1]++;
+	put(h, AVAIL_OFF(1) + 2, h->avail_idx[1], 2);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
@@ -220,17 +293,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	/* Exactly RAM_SIZE bytes, so ASan's redzones sit right at its ends. */
 	h->ram = calloc(1, RAM_SIZE);
 	backend.ctx = h;
+	{
+		/* A tap with vnet headers (offloads as the input says) or passt (neither). */
+		uint8_t mode = take8(&in);
+
+		backend.with_header = mode & 1;
+		backend.offloads = (mode & 1) ? offload_choice(take8(&in)) : 0;
+	}
 	vm_init(&h->vm, "fuzz", NULL);
 	h->vm.irq_chip = (struct vm_irq_chip){.set_level = irq_set, .ctx = h};
 	if (h->ram == NULL || guest_mem_add(&h->vm.mem, RAM_GPA, RAM_SIZE, h->ram) < 0 ||
 	    virtio_net_init(&h->net, &h->vm, "virtio-net-fuzz", mac, &backend) < 0 ||
 	    virtio_mmio_init(&h->mmio, &h->net.dev, MMIO_BASE, IRQ) < 0)
 		goto out;
-	driver_start(h, take8(&in));
+	driver_start(h, take8(&in), take8(&in));
 	while (in.at < in.len && steps++ < 512) {
 		uint8_t op = take8(&in);
 
-		switch (op % 11) {
+		switch (op % 12) {
 		case 0:
 			post_chain(h, &in);
 			break;
@@ -254,7 +334,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 
 			for (size_t i = 0; i < 32 && i < flen; i++)
 				h->frame[i] = take8(&in);
-			virtio_net_receive(&h->net, h->frame, flen);
+			if (h->net.backend.with_header && (pick & 1)) {
+				uint8_t hdr[VIRTIO_NET_HDR_LEN];
+
+				for (unsigned i = 0; i < VIRTIO_NET_HDR_LEN; i++)
+					hdr[i] = take8(&in);
+				virtio_net_receive_hdr(&h->net, hdr, h->frame, flen);
+			} else {
+				virtio_net_receive(&h->net, h->frame, flen);
+			}
 			break;
 		}
 		case 4:
@@ -267,7 +355,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			reg(h, R_CONFIG + take8(&in), (uint8_t)(1u << (take8(&in) % 4)), false, 0);
 			break;
 		case 7:
-			driver_start(h, take8(&in));
+			driver_start(h, take8(&in), take8(&in));
 			break;
 		case 8:
 			virtio_net_set_link(&h->net, take8(&in) & 1);
@@ -278,6 +366,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		case 10:
 			/* Corrupt the avail index: jumps and wraps. */
 			put(h, AVAIL_OFF(take8(&in) & 1) + 2, take16(&in), 2);
+			break;
+		case 11:
+			post_tx_request(h, &in);
+			if (take8(&in) & 1)
+				reg(h, R_QUEUE_NOTIFY, 4, true, 1);
 			break;
 		}
 	}

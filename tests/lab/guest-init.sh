@@ -6,6 +6,7 @@
 # rng, vsock, blkbench. svmm.beats=N: how many heartbeat lines (one a second; 0: forever).
 # Other parameters: svmm.modules=1 loads the virtio modules; svmm.net=dhcp or
 # ADDR/LEN configures eth0; svmm.url=URL, svmm.serve=1, svmm.sink=HOST:PORT,...,
+# svmm.rxsink=PORT,...,
 # svmm.powerkey=1 powers off on a KEY_POWER press (the control API's stop).
 # svmm.sender=nc|lab_sock and svmm.mb=N are for the net and bench modes (see
 # below). With console=hvc0 the console is virtio's: the modules are loaded
@@ -21,7 +22,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 
 cmdline=$(cat /proc/cmdline)
-mode=marker mods=0 hvc=0 net='' url='' serve=0 sink='' sender=nc mb=64 beats=30 powerkey=0
+mode=marker mods=0 hvc=0 net='' url='' serve=0 sink='' rxsink='' sender=nc mb=64 beats=30 powerkey=0
 for arg in $cmdline; do
 	case $arg in
 	svmm.test=*) mode=${arg#svmm.test=} ;;
@@ -30,6 +31,7 @@ for arg in $cmdline; do
 	svmm.url=*) url=${arg#svmm.url=} ;;
 	svmm.serve=*) serve=${arg#svmm.serve=} ;;
 	svmm.sink=*) sink=${arg#svmm.sink=} ;;
+	svmm.rxsink=*) rxsink=${arg#svmm.rxsink=} ;;
 	svmm.mb=*) mb=${arg#svmm.mb=} ;;
 	svmm.sender=*) sender=${arg#svmm.sender=} ;;
 	svmm.beats=*) beats=${arg#svmm.beats=} ;;
@@ -185,16 +187,23 @@ blk2)
 	done
 	;;
 net)
-	# Fetch svmm.url and print its md5; svmm.serve=1: then serve /www on port 80
-	# until a console line arrives. svmm.sink=HOST:P1,P2,..: send svmm.mb MiB of
-	# zeros by TCP to each port in turn (the bench).
+	# Print the features the virtio-net driver negotiated (bit 0 first). Fetch
+	# svmm.url and print its md5; svmm.serve=1: then serve /www on port 80, the
+	# fetched file as /www/fetched too, until a console line arrives.
+	# svmm.sink=HOST:P1,P2,..: send svmm.mb MiB of zeros by TCP to each port in
+	# turn; svmm.rxsink=P1,P2,..: take one TCP stream on each port in turn and
+	# print what lab_sock tcp-sink counted (the bench, both directions).
 	net_setup
+	for d in /sys/bus/virtio/devices/*; do
+		[ "$(cat "$d/device")" = 0x0001 ] && echo "SVMM-GUEST-NETFEAT=$(cat "$d/features")"
+	done
+	mkdir -p /www
 	if [ -n "$url" ]; then
+		wget -q -O /www/fetched "$url"
 		echo "SVMM-GUEST-NET ip=$(ip -4 -o addr show dev eth0 | sed -n 's/.* inet \([0-9./]*\).*/\1/p')" \
-			"md5=$(wget -q -O - "$url" | md5)"
+			"md5=$(md5 </www/fetched)"
 	fi
 	if [ "$serve" = 1 ]; then
-		mkdir -p /www
 		echo svmm-guest-httpd-page >/www/index.html
 		httpd -p 80 -h /www
 		echo SVMM-GUEST-SERVING
@@ -211,6 +220,9 @@ net)
 		done
 		echo SVMM-GUEST-SENT
 	fi
+	for p in $(echo "$rxsink" | tr ',' ' '); do
+		echo "SVMM-GUEST-RXSINK $p $(lab_sock tcp-sink "$p" 2>&1)"
+	done
 	;;
 rng)
 	hex=$(dd if=/dev/hwrng bs=64 count=1 iflag=fullblock 2>/dev/null | od -An -v -tx1 | tr -d ' \n')

@@ -17,9 +17,10 @@
 #      LAB_SMP (the lab host's CPUs, default 2),
 #      BENCH_RUNS (boots per benchmark with --bench, default 7),
 #      BENCH_ONLY=system (with --bench: only the two-VM system boot; =boot: and the
-#      single-VM boots), LAB_EXTRA (files copied to /extra in the lab host: with
-#      --bench, an svmm-* binary or kvmtool's lkvm-static there is booted too,
-#      alternating with svmm, for side-by-side boot figures),
+#      single-VM boots; =net: only the network figures), LAB_EXTRA (files copied
+#      to /extra in the lab host: with --bench, an svmm-* binary or kvmtool's
+#      lkvm-static there is booted too, alternating with svmm, for side-by-side
+#      boot figures),
 #      LAB_TRIALS (kill -9 trials per durability scenario, default 100),
 #      LAB_SANITIZE=1 (svmm is an ASan+UBSan build: any report it logs fails the run).
 set -euo pipefail

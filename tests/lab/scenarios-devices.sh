@@ -5,7 +5,7 @@
 # sockets. Sourced by scenarios.sh, whose helpers they use.
 
 LAB_SCENARIOS="$LAB_SCENARIOS blk_persist blk_readonly blk_two_disks disk_busy rng vsock
-	virtio_console net_tap net_user boot_all_devices"
+	virtio_console net_tap net_tap_offload net_user boot_all_devices"
 
 scenario_blk_persist() {
 	local img=$LAB_TMP/persist.img want got
@@ -213,3 +213,54 @@ scenario_boot_all_devices() {
 	pass boot_all_devices
 }
 
+
+# Offloads on tap, end to end: the driver negotiates checksum and TCP segmentation
+# offloads both ways, 8 MiB of random bytes go host to guest (the guest fetches them
+# over HTTP) and back (the lab host fetches the guest's copy), both checked by md5,
+# and svmm's counters show frames longer than any MTU crossing both ways.
+scenario_net_tap_offload() {
+	local httpd i=0 api=$LAB_TMP/net_tap_offload.api feat want back metrics
+	lab_net_up || { fail net_tap_offload "cannot set up the lab host's network"; return; }
+	mkdir -p "$LAB_TMP/wwwbig"
+	head -c 8388608 /dev/urandom >"$LAB_TMP/wwwbig/blob"
+	want=$(md5 <"$LAB_TMP/wwwbig/blob")
+	httpd -f -p 8080 -h "$LAB_TMP/wwwbig" &
+	httpd=$!
+	guest_start net_tap_offload 120 "$GUEST_CMDLINE svmm.test=net svmm.modules=1 svmm.net=10.0.3.2/24 svmm.url=http://10.0.3.1:8080/blob svmm.serve=1" \
+		--cpus 1 --memory 256M --net tap=tap0 --api "$api"
+	while [ $i -lt 50 ] && [ ! -e /sys/class/net/tap0 ]; do sleep 0.1; i=$((i + 1)); done
+	ip link set tap0 up 2>/dev/null && ip addr add 10.0.3.1/24 dev tap0 ||
+		{ kill $httpd; guest_abort; fail net_tap_offload "svmm did not create tap0"; return; }
+	if ! wait_for SVMM-GUEST-SERVING 90 $pid; then
+		kill $httpd
+		guest_abort
+		fail net_tap_offload "no SVMM-GUEST-SERVING, $(status)"
+		return
+	fi
+	back=$(timeout 60 wget -q -O - http://10.0.3.2/fetched | md5)
+	metrics=$("$SVMM" ctl "$api" metrics 2>&1)
+	echo done >&3
+	guest_wait
+	kill $httpd
+	wait $httpd 2>/dev/null
+	[ "$rc" = 0 ] || { fail net_tap_offload "$(status), want 0"; return; }
+	# Bits 0 CSUM, 1 GUEST_CSUM, 7 GUEST_TSO4, 11 HOST_TSO4 of the driver's features.
+	feat=$(value SVMM-GUEST-NETFEAT)
+	case $feat in 11?????1???1*) ;; *)
+		fail net_tap_offload "driver features '$feat': want CSUM, GUEST_CSUM, GUEST_TSO4, HOST_TSO4"
+		return ;;
+	esac
+	[ "$(value md5)" = "$want" ] || { fail net_tap_offload "host to guest: md5 '$(value md5)', want $want"; return; }
+	[ "$back" = "$want" ] || { fail net_tap_offload "guest to host: md5 '$back', want $want"; return; }
+	# Mean frame sizes past 1514 bytes: segmentation offloads were used both ways.
+	echo "$metrics" | awk -F': ' '
+		/\.tx_frames:/ { txf = $2 } /\.tx_bytes:/ { txb = $2 }
+		/\.rx_frames:/ { rxf = $2 } /\.rx_bytes:/ { rxb = $2 }
+		END {
+			printf "lab: net_tap_offload: mean frame %d bytes out, %d in\n", txb / (txf + !txf), rxb / (rxf + !rxf)
+			exit !(txf > 0 && rxf > 0 && txb / txf > 1514 && rxb / rxf > 1514)
+		}' || { fail net_tap_offload "no frame longer than an MTU either way: $(echo "$metrics" | grep -E 'tx_|rx_' | tr '\n' ' ')"; return; }
+	[ "$(echo "$metrics" | sed -n 's/.*\.tx_errors: //p')" = 0 ] ||
+		{ fail net_tap_offload "transmit errors: $(echo "$metrics" | grep tx_errors)"; return; }
+	pass net_tap_offload
+}

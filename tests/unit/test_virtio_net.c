@@ -1188,14 +1188,14 @@ static void test_tap_name_errors(void **state)
 	char why[256];
 
 	(void)state;
-	assert_int_equal(net_tap_open(&tap, "a-name-that-is-far-too-long", why, sizeof(why)),
+	assert_int_equal(net_tap_open(&tap, "a-name-that-is-far-too-long", false, why, sizeof(why)),
 			 -EINVAL);
 	assert_string_equal(why,
 			    "tap \"a-name-that-is-far-too-long\": an interface name has 1 to 15 "
 			    "characters");
-	assert_int_equal(net_tap_open(&tap, "", why, sizeof(why)), -EINVAL);
+	assert_int_equal(net_tap_open(&tap, "", false, why, sizeof(why)), -EINVAL);
 	/* lo exists and is no tap. */
-	if (net_tap_open(&tap, "lo", why, sizeof(why)) == -EINVAL)
+	if (net_tap_open(&tap, "lo", false, why, sizeof(why)) == -EINVAL)
 		assert_non_null(strstr(why, "exists but is not a single-queue tap"));
 }
 
@@ -1211,7 +1211,7 @@ static void test_tap_moves_frames(void **state)
 	ssize_t n = -1;
 
 	(void)state;
-	err = net_tap_open(&tap, "svmmtest%d", why, sizeof(why));
+	err = net_tap_open(&tap, "svmmtest%d", false, why, sizeof(why));
 	if (err == -EPERM || err == -EACCES || err == -ENOENT || err == -ENODEV)
 		skip(); /* no CAP_NET_ADMIN or no tun here */
 	assert_int_equal(err, 0);
