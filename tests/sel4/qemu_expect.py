@@ -55,8 +55,8 @@ def main():
     cmd = ["qemu-system-aarch64", "-machine", "virt,virtualization=on,secure=off",
            "-cpu", "cortex-a53", "-smp", opts["smp"], "-m", "2G", "-nographic",
            "-device", "loader,file=%s,addr=0x70000000,cpu-num=0" % image]
-    if os.environ.get("SEL4_QEMU_ACCEL"):
-        cmd += ["-accel", os.environ["SEL4_QEMU_ACCEL"]]
+    # SEL4_QEMU_ARGS: extra QEMU options, e.g. "-accel tcg,thread=single".
+    cmd += os.environ.get("SEL4_QEMU_ARGS", "").split()
     start = time.monotonic()
     qemu = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
