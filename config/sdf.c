@@ -228,18 +228,29 @@ static struct sdf_pd *plan_vm(struct sdf_plan *plan, unsigned index, const struc
 	return vmm;
 }
 
+/* A server PD of the system (no VM of its own) that takes interrupt `irq` on channel `irq_id`. */
+static struct sdf_pd *add_irq_server(struct sdf_plan *plan, const char *name, const char *image,
+				     const char *kind, unsigned priority, unsigned irq,
+				     unsigned irq_id, const struct sdf_params *params)
+{
+	struct sdf_pd *pd = add_pd(plan, name, image, params->vaddr_limit - 2 * SDF_MIN_STACK);
+
+	pd->space.kind = kind;
+	pd->sched.priority = priority;
+	pd->has_irq = true;
+	pd->irq = irq;
+	pd->irq_id = irq_id;
+	return pd;
+}
+
 /* The multiplexer owns the board UART; VM i's console queue joins it to VM i's svmm. */
 static void plan_console_mux(struct sdf_plan *plan, struct sdf_pd *const *vmms,
 			     const struct sdf_region *uart, const struct sdf_params *params)
 {
-	struct sdf_pd *mux = add_pd(plan, params->mux_name, params->mux_image,
-				    params->vaddr_limit - 2 * SDF_MIN_STACK);
+	struct sdf_pd *mux = add_irq_server(plan, params->mux_name, params->mux_image,
+					    "console multiplexer", params->mux_priority,
+					    params->uart_irq, params->mux_uart_channel_id, params);
 
-	mux->space.kind = "console multiplexer";
-	mux->sched.priority = params->mux_priority;
-	mux->has_irq = true;
-	mux->irq = params->uart_irq;
-	mux->irq_id = params->mux_uart_channel_id;
 	add_map(&mux->space, (struct sdf_map){.region = uart,
 					      .vaddr = params->vmm_uart_vaddr,
 					      .perms = "rw",
@@ -278,14 +289,10 @@ static void plan_console_mux(struct sdf_plan *plan, struct sdf_pd *const *vmms,
 static void plan_timer(struct sdf_plan *plan, struct sdf_pd *const *vmms,
 		       const struct sdf_params *params)
 {
-	struct sdf_pd *timer = add_pd(plan, params->timer_name, params->timer_image,
-				      params->vaddr_limit - 2 * SDF_MIN_STACK);
+	struct sdf_pd *timer = add_irq_server(plan, params->timer_name, params->timer_image,
+					      "timer", params->timer_priority, params->timer_irq,
+					      params->timer_irq_channel_id, params);
 
-	timer->space.kind = "timer";
-	timer->sched.priority = params->timer_priority;
-	timer->has_irq = true;
-	timer->irq = params->timer_irq;
-	timer->irq_id = params->timer_irq_channel_id;
 	for (unsigned i = 0; i < plan->sys->vm_count; i++)
 		add_channel(
 		    plan,
