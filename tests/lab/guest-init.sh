@@ -22,7 +22,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 
 cmdline=$(cat /proc/cmdline)
-mode=marker mods=0 hvc=0 net='' url='' serve=0 sink='' rxsink='' sender=nc mb=64 beats=30 powerkey=0
+mode=marker mods=0 hvc=0 net='' url='' serve=0 sink='' rxsink='' sender=nc mb=64 beats=30 powerkey=0 mmio_id=4
 for arg in $cmdline; do
 	case $arg in
 	svmm.test=*) mode=${arg#svmm.test=} ;;
@@ -36,6 +36,7 @@ for arg in $cmdline; do
 	svmm.sender=*) sender=${arg#svmm.sender=} ;;
 	svmm.beats=*) beats=${arg#svmm.beats=} ;;
 	svmm.powerkey=*) powerkey=${arg#svmm.powerkey=} ;;
+	svmm.mmio_id=*) mmio_id=${arg#svmm.mmio_id=} ;;
 	console=hvc0) hvc=1 ;;
 	esac
 done
@@ -275,8 +276,9 @@ records)
 	;;
 mmio)
 	# No-syndrome MMIO instructions on the first virtio-mmio window (no driver
-	# bound: the modules stay unloaded); then a line proves the VM still runs.
-	lab_mmio 0x0a000000
+	# bound: the modules stay unloaded), a device whose ID is svmm.mmio_id
+	# (default 4, rng); then a line proves the VM still runs.
+	lab_mmio 0x0a000000 "$mmio_id"
 	echo SVMM-GUEST-MMIO-DONE
 	;;
 shell)

@@ -4,7 +4,8 @@
 # guests and boots them on seL4 in QEMU (TCG). One VM on MICROKIT_CONFIG
 # (default debug): the guest's init runs, console input reaches it, a 2-vCPU
 # guest sees 2 CPUs, a disk served by the blk_server protection domain reads
-# back the pattern packaged into it and takes a write, and a guest power-off
+# back the pattern packaged into it and takes a write, the guest's no-syndrome
+# loads and stores on its window are emulated (or refused with an abort), and a guest power-off
 # stops the VM. Systems of two VMs on smp-debug (QEMU -smp 4): both reach init,
 # the 2-vCPU VM on its own two cores sees 2 CPUs; one VM reboots and comes back
 # while the other's heartbeat goes on; a VM spinning on every vCPU in hybrid
@@ -13,7 +14,7 @@
 # "console": "none" runs to its end without a line of its own on the UART.
 # Without an SDK it says SKIP and succeeds.
 # usage: tests/sel4/run.sh [MICROKIT_SDK [CASE...]]   (SEL4_TIMEOUT: seconds per boot, 120)
-# CASEs: marker echo smp blk shared two reboot budget select quiet; the default is all
+# CASEs: marker echo smp blk hostile shared two reboot budget select quiet; the default is all
 # but two, which hangs in Microkit's CapDL initializer before svmm starts (known).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,7 +24,7 @@ if [ -z "$sdk" ]; then
 	exit 0
 fi
 shift || true
-cases=" ${*:-marker echo smp blk shared reboot budget select quiet} "
+cases=" ${*:-marker echo smp blk hostile shared reboot budget select quiet} "
 # want NAME: whether case NAME runs.
 want() { [[ $cases == *" $1 "* ]]; }
 timeout=${SEL4_TIMEOUT:-120}
@@ -35,7 +36,10 @@ kernel=${KERNEL:-$HOME/.cache/svmm-lab/Image}
 initrd=${INITRD:-}
 if [ -z "$initrd" ]; then
 	initrd=$out/rootfs.cpio.gz
-	if ! bash tests/lab/guest-rootfs.sh "$initrd" >"$out/rootfs.log" 2>&1; then
+	# With the lab's MMIO prober, for the hostile case.
+	if ! aarch64-linux-gnu-gcc -static -s -O2 -Wall -Wextra -Werror -o "$out/lab_mmio" \
+		tests/lab/tools/lab_mmio.c >"$out/rootfs.log" 2>&1 ||
+		! bash tests/lab/guest-rootfs.sh "$initrd" "" "$out/lab_mmio" >>"$out/rootfs.log" 2>&1; then
 		[ -f build/lab/rootfs.cpio.gz ] || { echo "check-sel4: cannot build the guest rootfs (see $out/rootfs.log)"; exit 1; }
 		initrd=build/lab/rootfs.cpio.gz
 	fi
@@ -106,6 +110,15 @@ if want blk && build blk "$out/blk.json" "$base svmm.test=blk svmm.modules=1" "$
 	echo "check-sel4: blk: the guest saw an I/O error (see $out/blk.console.log)"
 	status=1
 fi
+# hostile: the guest's lab_mmio runs loads and stores without a syndrome (LDP,
+# pre/post-indexed, STP, DC ZVA) on the disk's virtio-mmio window (DeviceID 2): each is
+# emulated and its result checked (DC ZVA may be refused by the guest's own
+# kernel), an exclusive load gets the external abort svmm injects (SIGBUS), and
+# the VM goes on to power off.
+mmio_ok="ldp=ok ldpsw=ok ldr_pre=ok ldr_post=ok ldp_pre=ok stp=ok str_post=ok str_pre=ok after=ok"
+# shellcheck disable=SC2086 # one EXPECT per word
+want hostile && build hostile "$out/blk.json" "$base svmm.test=mmio svmm.mmio_id=2" "$disk" &&
+	boot hostile $mmio_ok ldxr=sigbus "cannot be emulated" SVMM-GUEST-MMIO-DONE
 
 # Systems of two VMs on the SMP kernel, their consoles multiplexed on the UART.
 if [ ! -d "$sdk/board/qemu_virt_aarch64/smp-debug" ]; then

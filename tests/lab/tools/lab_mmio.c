@@ -8,7 +8,8 @@
  * It prints one line, "LAB-MMIO name=result ...", each result "ok" or what
  * was wrong; "sigbus" for a case the kernel answered with SIGBUS.
  *
- * Usage: lab_mmio PHYS   (the window's physical address, e.g. 0x0a000000)
+ * Usage: lab_mmio PHYS [DEVICE_ID]   (the window's physical address, e.g. 0x0a000000,
+ *        and the virtio DeviceID its device reports: 4, rng, by default)
  * Built static for the lab (tests/lab/run.sh); no libc beyond the basics.
  */
 #include <fcntl.h>
@@ -27,10 +28,11 @@
 #define REG_STATUS	   0x070
 #define STATUS_ACK	   1u
 #define STATUS_DRIVER	   2u
-#define VIRTIO_ID_RNG	   4u
 #define VIRTIO_VENDOR_SVMM 0x4d4d5653u /* "SVMM" */
 
 static sigjmp_buf on_bus_error;
+/* The device ID the window's device must report (virtio-mmio DeviceID). */
+static uint32_t device_id = 4; /* rng */
 
 static void bus_error(int sig)
 {
@@ -72,7 +74,7 @@ static void case_ldpsw(const char *name, uintptr_t base)
 {
 	int64_t a, b;
 	__asm__ volatile("ldpsw %0, %1, [%2, #8]" : "=&r"(a), "=&r"(b) : "r"(base) : "memory");
-	check(name, a == VIRTIO_ID_RNG && b == VIRTIO_VENDOR_SVMM);
+	check(name, a == device_id && b == VIRTIO_VENDOR_SVMM);
 }
 
 static void case_ldr_pre(const char *name, uintptr_t base)
@@ -80,7 +82,7 @@ static void case_ldr_pre(const char *name, uintptr_t base)
 	uintptr_t p = base;
 	uint32_t v;
 	__asm__ volatile("ldr %w0, [%1, #8]!" : "=&r"(v), "+r"(p) : : "memory");
-	check(name, v == VIRTIO_ID_RNG && p == base + 8);
+	check(name, v == device_id && p == base + 8);
 }
 
 static void case_ldr_post(const char *name, uintptr_t base)
@@ -96,7 +98,7 @@ static void case_ldp_pre(const char *name, uintptr_t base)
 	uintptr_t p = base;
 	uint32_t a, b;
 	__asm__ volatile("ldp %w0, %w1, [%2, #8]!" : "=&r"(a), "=&r"(b), "+r"(p) : : "memory");
-	check(name, a == VIRTIO_ID_RNG && p == base + 8);
+	check(name, a == device_id && p == base + 8);
 }
 
 static void case_stp(const char *name, uintptr_t base)
@@ -148,7 +150,7 @@ static void case_ldxr(const char *name, uintptr_t base)
 static void case_after(const char *name, uintptr_t base)
 {
 	/* A plain load still works after all of the above. */
-	check(name, *(volatile uint32_t *)(base + REG_DEVICE_ID) == VIRTIO_ID_RNG);
+	check(name, *(volatile uint32_t *)(base + REG_DEVICE_ID) == device_id);
 }
 
 int main(int argc, char **argv)
@@ -160,11 +162,13 @@ int main(int argc, char **argv)
 	uintptr_t base;
 	int fd;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: lab_mmio PHYS\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: lab_mmio PHYS [DEVICE_ID]\n");
 		return 2;
 	}
 	phys = strtoul(argv[1], NULL, 0);
+	if (argc == 3)
+		device_id = (uint32_t)strtoul(argv[2], NULL, 0);
 	fd = open("/dev/mem", O_RDWR | O_SYNC);
 	if (fd < 0) {
 		perror("lab_mmio: /dev/mem");
