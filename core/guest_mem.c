@@ -37,6 +37,8 @@ void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
 	if (range_wraps(gpa, len))
 		return NULL;
 	/*@ loop invariant 0 <= i <= mem->count;
+	    loop invariant guest_mem_find(mem, 0, gpa, (len == 0 ? 1 : len)) ==
+			   guest_mem_find(mem, i, gpa, (len == 0 ? 1 : len));
 	    loop assigns i;
 	    loop variant mem->count - i; */
 	for (unsigned i = 0; i < mem->count; i++) {

@@ -47,6 +47,14 @@ struct guest_mem {
     0 <= i < m->count && m->regions[i].gpa <= gpa &&
     gpa + len <= m->regions[i].gpa + m->regions[i].size &&
     p == m->regions[i].host + (gpa - m->regions[i].gpa);
+
+  // The host address of [gpa, gpa + len) in the first region from i on that
+  // holds all of it, as guest_mem_ptr looks it up; \null if none does.
+  logic uint8_t *guest_mem_find(struct guest_mem *m, integer i, integer gpa, integer len) =
+    i >= m->count ? (uint8_t *)\null :
+    m->regions[i].gpa <= gpa && gpa + len <= m->regions[i].gpa + m->regions[i].size ?
+      m->regions[i].host + (gpa - m->regions[i].gpa) :
+      guest_mem_find(m, i + 1, gpa, len);
 */
 
 /*
@@ -72,6 +80,8 @@ int guest_mem_add(struct guest_mem *mem, uint64_t gpa, uint64_t size, void *host
   ensures \result == \null ||
 	  \exists integer i; guest_mem_maps(mem, i, gpa, (len == 0 ? 1 : len), (uint8_t *)\result);
   ensures \result != \null ==> \valid((uint8_t *)\result + (0 .. len - 1));
+  ensures \result != \null ==>
+	  (uint8_t *)\result == guest_mem_find(mem, 0, gpa, (len == 0 ? 1 : len));
 */
 void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len);
 
@@ -93,6 +103,7 @@ int guest_mem_read(const struct guest_mem *mem, uint64_t gpa, void *dst, size_t 
   requires \forall integer i; 0 <= i < mem->count ==>
 	     \separated((char *)src + (0 .. len - 1),
 			mem->regions[i].host + (0 .. mem->regions[i].size - 1));
+  assigns ((char *)guest_mem_find(mem, 0, gpa, len))[0 .. len - 1]; // what backs [gpa, +len)
   ensures \result == 0 || \result == -SVMM_EFAULT;
 */
 int guest_mem_write(const struct guest_mem *mem, uint64_t gpa, const void *src, size_t len);
@@ -100,6 +111,7 @@ int guest_mem_write(const struct guest_mem *mem, uint64_t gpa, const void *src, 
 /* Zero [gpa, gpa + len): 0 or -SVMM_EFAULT. */
 /*@
   requires guest_mem_ok(mem);
+  assigns ((char *)guest_mem_find(mem, 0, gpa, len))[0 .. len - 1]; // what backs [gpa, +len)
   ensures \result == 0 || \result == -SVMM_EFAULT;
 */
 int guest_mem_clear(const struct guest_mem *mem, uint64_t gpa, size_t len);

@@ -46,7 +46,17 @@
 #define USED_IDX    2u
 #define USED_RING   4u
 
-/* A descriptor as it is in guest memory. */
+/*@
+  // While a chain is walked: until a device-writable descriptor is seen,
+  // every segment so far is device-readable.
+  predicate chain_order(struct virtq_chain *c, integer seen_writable) =
+    seen_writable == 0 ==> c->readable_count == c->count;
+
+  // What the walkers return: 0 or a negative enum virtq_error.
+  predicate walk_result(integer r) = -VIRTQ_ERR_USED_INDEX <= r <= 0;
+*/
+
+/* A descriptor, decoded from its 16 bytes in guest memory. */
 struct desc {
 	uint64_t addr;
 	uint32_t len;
@@ -54,52 +64,129 @@ struct desc {
 	uint16_t next;
 };
 
+/*@ assigns \nothing;
+    ensures \result == 6 + 2 * size; */
 static uint64_t avail_ring_bytes(uint16_t size)
 {
 	return 6u + 2u * (uint64_t)size;
 }
 
+/*@ assigns \nothing;
+    ensures \result == 6 + 8 * size; */
 static uint64_t used_ring_bytes(uint16_t size)
 {
 	return 6u + (uint64_t)USED_ELEM_SIZE * size;
 }
 
 /*
- * A 16-bit ring field the driver may be writing right now. The rings were
- * checked at enable time, but guest_mem_ptr() still bounds every access;
- * a host mapping that is not 2-byte aligned (never seen in practice) falls
- * back to a plain copy.
+ * Little-endian fields, assembled byte by byte: no pointer casts. Sums of
+ * scaled bytes rather than shifts and ors, which the provers reason about
+ * poorly; the value is the same.
  */
-static bool ring_load16(const struct virtq *vq, uint64_t gpa, uint16_t *value)
+/*@ requires \valid_read(p + (0 .. 1));
+    assigns \nothing; */
+static uint16_t load_le16(const uint8_t *p)
 {
-	void *p = guest_mem_ptr(vq->mem, gpa, sizeof(*value));
-
-	if (p == NULL)
-		return false;
-	if ((uintptr_t)p % sizeof(*value) == 0)
-		*value = __atomic_load_n((uint16_t *)p, __ATOMIC_RELAXED);
-	else
-		memcpy(value, p, sizeof(*value));
-	return true;
+	return (uint16_t)(p[0] + 256 * p[1]);
 }
 
-static bool ring_store16(const struct virtq *vq, uint64_t gpa, uint16_t value)
+/*@ requires \valid_read(p + (0 .. 3));
+    assigns \nothing; */
+static uint32_t load_le32(const uint8_t *p)
 {
-	void *p = guest_mem_ptr(vq->mem, gpa, sizeof(value));
+	return p[0] + 0x100u * p[1] + 0x10000u * p[2] + 0x1000000u * p[3];
+}
 
-	if (p == NULL)
-		return false;
+/*@ requires \valid_read(p + (0 .. 7));
+    assigns \nothing; */
+static uint64_t load_le64(const uint8_t *p)
+{
+	return load_le32(p) + 0x100000000u * load_le32(p + 4);
+}
+
+/*@ requires \valid(p + (0 .. 3));
+    assigns p[0 .. 3]; */
+static void store_le32(uint8_t *p, uint32_t value)
+{
+	/*@ loop invariant 0 <= i <= 4;
+	    loop assigns i, p[0 .. 3];
+	    loop variant 4 - i; */
+	for (unsigned i = 0; i < 4; i++)
+		p[i] = (uint8_t)(value >> (8 * i));
+}
+
+/*
+ * A 16-bit ring field the driver may be writing right now, as one atomic
+ * access. A host mapping that is not 2-byte aligned (never seen in
+ * practice) falls back to a plain copy. These two are the only functions
+ * here whose bodies `make prove` does not analyse (WP does not model the
+ * builtins); their contracts are what the proof assumes: a load reads
+ * those two bytes and returns any value at all, a store writes only them.
+ */
+/*@ requires \valid_read(p + (0 .. 1));
+    assigns \nothing; */
+static uint16_t load16_relaxed(const uint8_t *p)
+{
+	uint16_t value;
+
+	if ((uintptr_t)p % sizeof(value) == 0)
+		return __atomic_load_n((const uint16_t *)p, __ATOMIC_RELAXED);
+	memcpy(&value, p, sizeof(value));
+	return value;
+}
+
+/*@ requires \valid(p + (0 .. 1));
+    assigns p[0 .. 1]; */
+static void store16_relaxed(uint8_t *p, uint16_t value)
+{
 	if ((uintptr_t)p % sizeof(value) == 0)
 		__atomic_store_n((uint16_t *)p, value, __ATOMIC_RELAXED);
 	else
 		memcpy(p, &value, sizeof(value));
+}
+
+/* The rings were checked at enable time; guest_mem_ptr() still bounds every access. */
+/*@ requires \valid_read(vq) && guest_mem_ok(vq->mem) && \valid(value);
+    assigns *value;
+    ensures \result == \false || \result == \true; */
+static bool ring_load16(const struct virtq *vq, uint64_t gpa, uint16_t *value)
+{
+	const uint8_t *p = guest_mem_ptr(vq->mem, gpa, 2);
+
+	if (p == NULL)
+		return false;
+	*value = load16_relaxed(p);
 	return true;
+}
+
+/*@ requires \valid_read(vq) && guest_mem_ok(vq->mem);
+    assigns guest_mem_find(vq->mem, 0, gpa, 2)[0 .. 1]; */
+static bool ring_store16(const struct virtq *vq, uint64_t gpa, uint16_t value)
+{
+	uint8_t *p = guest_mem_ptr(vq->mem, gpa, 2);
+
+	if (p == NULL)
+		return false;
+	store16_relaxed(p, value);
+	return true;
+}
+
+/*
+ * Whether [gpa, gpa + len) lies in guest RAM; guest_mem_ptr() also refuses
+ * a range that wraps past 2^64. (Its own contract is about the host
+ * pointer, which the walkers do not need; this one keeps their proofs small.)
+ */
+/*@ requires \valid_read(vq) && guest_mem_ok(vq->mem);
+    assigns \nothing;
+    ensures \result ==> virtq_in_ram(vq->mem, gpa, len) && gpa + len <= UINT64_MAX + 1; */
+static bool in_guest_ram(const struct virtq *vq, uint64_t gpa, uint64_t len)
+{
+	return guest_mem_ptr(vq->mem, gpa, len) != NULL;
 }
 
 void virtq_reset(struct virtq *vq, const struct guest_mem *mem)
 {
-	memset(vq, 0, sizeof(*vq));
-	vq->mem = mem;
+	*vq = (struct virtq){.mem = mem};
 }
 
 /*
@@ -120,9 +207,9 @@ int virtq_enable(struct virtq *vq)
 		return -VIRTQ_ERR_RING_ADDRESS;
 	if (vq->desc_gpa % 16 != 0 || vq->avail_gpa % 2 != 0 || vq->used_gpa % 4 != 0)
 		return -VIRTQ_ERR_RING_ADDRESS;
-	if (guest_mem_ptr(vq->mem, vq->desc_gpa, (uint64_t)DESC_SIZE * size) == NULL ||
-	    guest_mem_ptr(vq->mem, vq->avail_gpa, avail_ring_bytes(size)) == NULL ||
-	    guest_mem_ptr(vq->mem, vq->used_gpa, used_ring_bytes(size)) == NULL)
+	if (!in_guest_ram(vq, vq->desc_gpa, (uint64_t)DESC_SIZE * size) ||
+	    !in_guest_ram(vq, vq->avail_gpa, avail_ring_bytes(size)) ||
+	    !in_guest_ram(vq, vq->used_gpa, used_ring_bytes(size)))
 		return -VIRTQ_ERR_RING_ADDRESS;
 	vq->next_avail = 0;
 	vq->next_used = 0;
@@ -132,16 +219,24 @@ int virtq_enable(struct virtq *vq)
 	return 0;
 }
 
-static int read_desc(const struct virtq *vq, uint64_t gpa, struct desc *d)
+/*
+ * Reads entry `index` of the descriptor table at `table`, once: the fields
+ * are checked on this copy, which the driver can no longer change.
+ */
+/*@ requires \valid_read(vq) && guest_mem_ok(vq->mem) && \valid(d);
+    requires table + DESC_SIZE * (index + 1) <= UINT64_MAX + 1;
+    assigns *d;
+    ensures \result == 0 || \result == -VIRTQ_ERR_RING_ADDRESS; */
+static int read_desc(const struct virtq *vq, uint64_t table, uint32_t index, struct desc *d)
 {
 	uint8_t raw[DESC_SIZE];
 
-	if (guest_mem_read(vq->mem, gpa, raw, sizeof(raw)) < 0)
+	if (guest_mem_read(vq->mem, table + (uint64_t)index * DESC_SIZE, raw, sizeof(raw)) < 0)
 		return -VIRTQ_ERR_RING_ADDRESS;
-	memcpy(&d->addr, raw, 8);
-	memcpy(&d->len, raw + 8, 4);
-	memcpy(&d->flags, raw + 12, 2);
-	memcpy(&d->next, raw + 14, 2);
+	d->addr = load_le64(raw);
+	d->len = load_le32(raw + 8);
+	d->flags = load_le16(raw + 12);
+	d->next = load_le16(raw + 14);
 	return 0;
 }
 
@@ -152,26 +247,35 @@ static int read_desc(const struct virtq *vq, uint64_t gpa, struct desc *d)
  * segment it could not map. They still count towards the chain length and
  * the readable-before-writable rule.
  */
+/*@ requires \valid_read(vq) && guest_mem_ok(vq->mem) && \valid_read(d);
+    requires \valid(chain) && \valid(seen_writable);
+    requires \separated(chain, vq, vq->mem, d, seen_writable);
+    requires virtq_chain_ok(chain) && chain_order(chain, *seen_writable);
+    assigns chain->count, chain->readable_count, chain->readable_len, chain->writable_len,
+	    chain->segments[0 .. VIRTQ_MAX_CHAIN - 1], *seen_writable;
+    ensures \result == 0 ==> virtq_chain_ok(chain);
+    ensures \result == 0 ==> chain_order(chain, *seen_writable);
+    ensures walk_result(\result); */
 static int add_segment(const struct virtq *vq, struct virtq_chain *chain, const struct desc *d,
 		       bool *seen_writable)
 {
 	bool writable = (d->flags & VIRTQ_DESC_F_WRITE) != 0;
-	struct virtq_segment *seg;
 
 	if (!writable && *seen_writable)
 		return -VIRTQ_ERR_ORDER;
 	*seen_writable = *seen_writable || writable;
 	if (d->len == 0)
 		return 0;
-	/* guest_mem_ptr() also refuses a range that wraps past 2^64. */
-	if (guest_mem_ptr(vq->mem, d->addr, d->len) == NULL)
+	if (!in_guest_ram(vq, d->addr, d->len))
 		return -VIRTQ_ERR_BUFFER_ADDRESS;
+	/* What the device is handed lies in guest RAM: proven here, where it is added. */
+	//@ assert segment_in_ram: virtq_in_ram(vq->mem, d->addr, d->len);
 	if (chain->count == VIRTQ_MAX_CHAIN)
 		return -VIRTQ_ERR_CHAIN_TOO_LONG;
-	seg = &chain->segments[chain->count++];
-	seg->gpa = d->addr;
-	seg->len = d->len;
-	seg->device_writes = writable;
+	chain->segments[chain->count].gpa = d->addr;
+	chain->segments[chain->count].len = d->len;
+	chain->segments[chain->count].device_writes = writable;
+	chain->count++;
 	if (writable) {
 		chain->writable_len += d->len;
 	} else {
@@ -184,12 +288,21 @@ static int add_segment(const struct virtq *vq, struct virtq_chain *chain, const 
 /*
  * Walks an indirect table (2.7.5.3): a non-zero multiple of 16 bytes, at
  * most VIRTQ_MAX_CHAIN entries, in guest memory, starting at entry 0 and
- * following next fields inside the table. `*visited` counts descriptors of
+ * following next fields inside the table. `visited` counts descriptors of
  * the whole request, so a table cannot be used to exceed VIRTQ_MAX_CHAIN.
  */
+/*@ requires \valid_read(vq) && guest_mem_ok(vq->mem) && \valid(chain) && \valid_read(ind);
+    requires \separated(chain, vq, vq->mem, ind);
+    requires virtq_chain_ok(chain) && chain_order(chain, seen_writable);
+    requires visited <= VIRTQ_MAX_CHAIN;
+    assigns chain->count, chain->readable_count, chain->readable_len, chain->writable_len,
+	    chain->segments[0 .. VIRTQ_MAX_CHAIN - 1];
+    ensures \result == 0 ==> virtq_chain_ok(chain);
+    ensures walk_result(\result); */
 static int walk_indirect(const struct virtq *vq, const struct desc *ind, struct virtq_chain *chain,
-			 unsigned *visited, bool *seen_writable)
+			 unsigned visited, bool seen_writable)
 {
+	uint64_t table = ind->addr;
 	uint32_t entries = ind->len / DESC_SIZE;
 	uint32_t i = 0;
 
@@ -197,22 +310,32 @@ static int walk_indirect(const struct virtq *vq, const struct desc *ind, struct 
 		return -VIRTQ_ERR_INDIRECT;
 	if (ind->len == 0 || ind->len % DESC_SIZE != 0 || entries > VIRTQ_MAX_CHAIN)
 		return -VIRTQ_ERR_INDIRECT;
-	if (guest_mem_ptr(vq->mem, ind->addr, ind->len) == NULL)
+	if (!in_guest_ram(vq, table, ind->len))
 		return -VIRTQ_ERR_BUFFER_ADDRESS;
+	//@ assert table_fits: table + DESC_SIZE * entries <= UINT64_MAX + 1;
+	/*@ loop invariant 0 <= in_table <= entries;
+	    loop invariant i < entries;
+	    loop invariant visited <= VIRTQ_MAX_CHAIN;
+	    loop invariant virtq_chain_ok(chain) && chain_order(chain, seen_writable);
+	    loop assigns in_table, i, visited, seen_writable, chain->count, chain->readable_count,
+			 chain->readable_len, chain->writable_len,
+			 chain->segments[0 .. VIRTQ_MAX_CHAIN - 1];
+	    loop variant entries - in_table; */
 	for (uint32_t in_table = 0;; in_table++) {
 		struct desc d;
 		int err;
 
 		/* More steps than entries means the next fields form a loop. */
-		if (in_table == entries || *visited == VIRTQ_MAX_CHAIN)
+		if (in_table == entries || visited == VIRTQ_MAX_CHAIN)
 			return -VIRTQ_ERR_CHAIN_TOO_LONG;
-		(*visited)++;
-		err = read_desc(vq, ind->addr + (uint64_t)i * DESC_SIZE, &d);
+		visited++;
+		//@ assert inside_indirect_table: i < entries;
+		err = read_desc(vq, table, i, &d);
 		if (err < 0)
 			return err;
 		if (d.flags & VIRTQ_DESC_F_INDIRECT)
 			return -VIRTQ_ERR_INDIRECT; /* one table per request */
-		err = add_segment(vq, chain, &d, seen_writable);
+		err = add_segment(vq, chain, &d, &seen_writable);
 		if (err < 0)
 			return err;
 		if (!(d.flags & VIRTQ_DESC_F_NEXT))
@@ -229,6 +352,11 @@ static int walk_indirect(const struct virtq *vq, const struct desc *ind, struct 
  * (2.7.5.3: the device must handle that mix). The WRITE flag of the
  * descriptor naming a table is ignored, as that section requires.
  */
+/*@ requires virtq_ok(vq) && vq->ready && head < vq->size;
+    requires \valid(chain) && \separated(chain, vq, vq->mem);
+    assigns *chain;
+    ensures \result == 0 ==> virtq_chain_ok(chain) && chain->head == head;
+    ensures walk_result(\result); */
 static int walk_chain(const struct virtq *vq, uint16_t head, struct virtq_chain *chain)
 {
 	unsigned limit = vq->size < VIRTQ_MAX_CHAIN ? vq->size : VIRTQ_MAX_CHAIN;
@@ -241,6 +369,13 @@ static int walk_chain(const struct virtq *vq, uint16_t head, struct virtq_chain 
 	chain->readable_count = 0;
 	chain->readable_len = 0;
 	chain->writable_len = 0;
+	/*@ loop invariant 0 <= visited <= direct <= limit <= vq->size && i < vq->size;
+	    loop invariant virtq_chain_ok(chain) && chain_order(chain, seen_writable);
+	    loop invariant chain->head == head;
+	    loop assigns direct, visited, i, seen_writable, chain->count, chain->readable_count,
+			 chain->readable_len, chain->writable_len,
+			 chain->segments[0 .. VIRTQ_MAX_CHAIN - 1];
+	    loop variant limit - direct; */
 	for (;;) {
 		struct desc d;
 		int err;
@@ -249,12 +384,13 @@ static int walk_chain(const struct virtq *vq, uint16_t head, struct virtq_chain 
 		if (direct == limit)
 			return -VIRTQ_ERR_CHAIN_TOO_LONG;
 		direct++;
-		err = read_desc(vq, vq->desc_gpa + (uint64_t)i * DESC_SIZE, &d);
+		//@ assert inside_descriptor_table: i < vq->size;
+		err = read_desc(vq, vq->desc_gpa, i, &d);
 		if (err < 0)
 			return err;
 		/* The descriptor naming a table is not a buffer: not counted. */
 		if (d.flags & VIRTQ_DESC_F_INDIRECT)
-			return walk_indirect(vq, &d, chain, &visited, &seen_writable);
+			return walk_indirect(vq, &d, chain, visited, seen_writable);
 		visited++;
 		err = add_segment(vq, chain, &d, &seen_writable);
 		if (err < 0)
@@ -283,9 +419,8 @@ int virtq_next_chain(struct virtq *vq, struct virtq_chain *chain)
 		return -VIRTQ_ERR_AVAIL_JUMP;
 	/* Pairs with the driver's write barrier before its avail->idx store. */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (guest_mem_read(vq->mem,
-			   vq->avail_gpa + AVAIL_RING + 2u * (uint64_t)(vq->next_avail % vq->size),
-			   &head, sizeof(head)) < 0)
+	if (!ring_load16(
+		vq, vq->avail_gpa + AVAIL_RING + 2u * (uint64_t)(vq->next_avail % vq->size), &head))
 		return -VIRTQ_ERR_RING_ADDRESS;
 	if (head >= vq->size)
 		return -VIRTQ_ERR_HEAD_INDEX;
@@ -296,29 +431,37 @@ int virtq_next_chain(struct virtq *vq, struct virtq_chain *chain)
 	return 1;
 }
 
+/*
+ * The used ring is found once, whole, so that every store below goes
+ * through that one pointer: the proof then says directly which guest
+ * bytes the publication may change (used->idx and the ring entries).
+ */
 int virtq_push_used_batch(struct virtq *vq, const struct virtq_used_elem *elems, unsigned count)
 {
+	uint8_t *used;
+
 	if (!vq->ready)
 		return -VIRTQ_ERR_NOT_READY;
 	if (count > vq->size)
 		return -VIRTQ_ERR_USED_INDEX;
+	used = guest_mem_ptr(vq->mem, vq->used_gpa, used_ring_bytes(vq->size));
+	if (used == NULL)
+		return -VIRTQ_ERR_RING_ADDRESS;
+	/*@ loop invariant 0 <= i <= count;
+	    loop assigns i, used[USED_RING .. USED_RING + USED_ELEM_SIZE * vq->size - 1];
+	    loop variant count - i; */
 	for (unsigned i = 0; i < count; i++) {
-		uint8_t elem[USED_ELEM_SIZE];
-		uint32_t id = elems[i].head;
-		uint64_t at = vq->used_gpa + USED_RING +
-			      (uint64_t)USED_ELEM_SIZE * ((uint16_t)(vq->next_used + i) % vq->size);
+		uint8_t *elem =
+		    used + USED_RING + USED_ELEM_SIZE * ((uint16_t)(vq->next_used + i) % vq->size);
 
 		if (elems[i].head >= vq->size)
 			return -VIRTQ_ERR_USED_INDEX;
-		memcpy(elem, &id, 4);
-		memcpy(elem + 4, &elems[i].written, 4);
-		if (guest_mem_write(vq->mem, at, elem, sizeof(elem)) < 0)
-			return -VIRTQ_ERR_RING_ADDRESS;
+		store_le32(elem, elems[i].head);
+		store_le32(elem + 4, elems[i].written);
 	}
 	/* The elements must be visible before the index that hands them over. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	if (!ring_store16(vq, vq->used_gpa + USED_IDX, (uint16_t)(vq->next_used + count)))
-		return -VIRTQ_ERR_RING_ADDRESS;
+	store16_relaxed(used + USED_IDX, (uint16_t)(vq->next_used + count));
 	vq->next_used = (uint16_t)(vq->next_used + count);
 	return 0;
 }

@@ -71,6 +71,39 @@ struct virtq_chain {
 	struct virtq_segment segments[VIRTQ_MAX_CHAIN];
 };
 
+/*
+ * The contracts below are ACSL, proven by `make prove` (Frama-C WP; the
+ * README's "Proofs" section says under which assumptions). Guest memory is
+ * never assumed to hold anything: every value read from it is arbitrary,
+ * which is how the proof models a driver changing the rings at any time.
+ */
+/*@
+  // [gpa, gpa + len) lies inside one guest RAM region.
+  predicate virtq_in_ram(struct guest_mem *m, integer gpa, integer len) =
+    \exists integer i; 0 <= i < m->count && m->regions[i].gpa <= gpa &&
+      gpa + len <= m->regions[i].gpa + m->regions[i].size;
+
+  // What virtq_enable establishes: a ready queue has a size up to
+  // VIRTQ_MAX_SIZE and its three rings in guest RAM.
+  predicate virtq_ok(struct virtq *vq) =
+    \valid(vq) &&
+    (vq->ready ==> guest_mem_ok(vq->mem) && \separated(vq, vq->mem) &&
+       1 <= vq->size <= VIRTQ_MAX_SIZE &&
+       virtq_in_ram(vq->mem, vq->desc_gpa, 16 * vq->size) &&
+       virtq_in_ram(vq->mem, vq->avail_gpa, 6 + 2 * vq->size) &&
+       virtq_in_ram(vq->mem, vq->used_gpa, 6 + 8 * vq->size));
+
+  // What a device may rely on in a chain it is handed: at most
+  // VIRTQ_MAX_CHAIN segments, each non-empty, the device-readable ones
+  // first; the byte counts cannot overflow. (That each segment lies in
+  // guest RAM is proven where virtqueue.c adds it, not carried here.)
+  predicate virtq_chain_ok(struct virtq_chain *c) =
+    c->readable_count <= c->count <= VIRTQ_MAX_CHAIN &&
+    c->readable_len <= c->count * 0xffffffff && c->writable_len <= c->count * 0xffffffff &&
+    \forall integer k; 0 <= k < c->count ==>
+      c->segments[k].len > 0 && (c->segments[k].device_writes != 0 <==> k >= c->readable_count);
+*/
+
 /* Why a ring was rejected (also how tests tell the cases apart). */
 enum virtq_error {
 	VIRTQ_OK = 0,
@@ -87,6 +120,9 @@ enum virtq_error {
 };
 
 /* Resets to the unconfigured state (size 0, not ready). */
+/*@ requires \valid(vq);
+    assigns *vq;
+    ensures vq->mem == mem && vq->size == 0 && !vq->ready; */
 void virtq_reset(struct virtq *vq, const struct guest_mem *mem);
 
 /*
@@ -97,6 +133,11 @@ void virtq_reset(struct virtq *vq, const struct guest_mem *mem);
  * the queue is ready and both indices restart at 0; set event_idx and
  * indirect before calling it.
  */
+/*@ requires \valid(vq) && (vq->mem != \null ==> guest_mem_ok(vq->mem) && \separated(vq, vq->mem));
+    assigns vq->next_avail, vq->next_used, vq->last_signalled_used, vq->signalled_valid,
+	    vq->ready;
+    ensures \result == 0 || \result == -VIRTQ_ERR_RING_ADDRESS;
+    ensures \result == 0 ==> vq->ready && virtq_ok(vq); */
 int virtq_enable(struct virtq *vq);
 
 /*
@@ -104,6 +145,11 @@ int virtq_enable(struct virtq *vq);
  * ring is empty, or a negative enum virtq_error when the guest broke the
  * ring (nothing is consumed then).
  */
+/*@ requires virtq_ok(vq) && \valid(chain) && \separated(chain, vq, vq->mem);
+    assigns vq->next_avail, *chain;
+    ensures -VIRTQ_ERR_USED_INDEX <= \result <= 1;
+    ensures \result == 1 ==> virtq_chain_ok(chain) && chain->head < vq->size;
+    ensures \result != 1 ==> vq->next_avail == \old(vq->next_avail); */
 int virtq_next_chain(struct virtq *vq, struct virtq_chain *chain);
 
 /* A finished request: its head and the bytes written into its writable segments. */
@@ -116,6 +162,11 @@ struct virtq_used_elem {
  * Returns a finished request to the driver, `written` bytes having been
  * written into its device-writable segments. 0 or -VIRTQ_ERR_*.
  */
+/*@ requires virtq_ok(vq);
+    assigns vq->next_used,
+	    guest_mem_find(vq->mem, 0, vq->used_gpa, 6 + 8 * vq->size)[2 .. 4 + 8 * vq->size - 1];
+    ensures virtq_ok(vq);
+    ensures -VIRTQ_ERR_USED_INDEX <= \result <= 0; */
 int virtq_push_used(struct virtq *vq, uint16_t head, uint32_t written);
 
 /*
@@ -123,8 +174,14 @@ int virtq_push_used(struct virtq *vq, uint16_t head, uint32_t written);
  * driver sees all of them or none: a frame spread over several receive
  * buffers (mergeable rx buffers) must not be seen in part by a driver
  * polling on another CPU. Nothing is published if any element is bad.
- * 0 or -VIRTQ_ERR_*.
+ * 0 or -VIRTQ_ERR_*. The only guest bytes it changes are used->idx and
+ * the used ring's entries.
  */
+/*@ requires virtq_ok(vq) && \valid_read(elems + (0 .. count - 1));
+    assigns vq->next_used,
+	    guest_mem_find(vq->mem, 0, vq->used_gpa, 6 + 8 * vq->size)[2 .. 4 + 8 * vq->size - 1];
+    ensures virtq_ok(vq);
+    ensures -VIRTQ_ERR_USED_INDEX <= \result <= 0; */
 int virtq_push_used_batch(struct virtq *vq, const struct virtq_used_elem *elems, unsigned count);
 
 /*
@@ -133,6 +190,9 @@ int virtq_push_used_batch(struct virtq *vq, const struct virtq_used_elem *elems,
  * call records where this decision was made; call it once per batch of
  * pushes and send the interrupt when it returns true.
  */
+/*@ requires virtq_ok(vq);
+    assigns vq->last_signalled_used, vq->signalled_valid;
+    ensures virtq_ok(vq); */
 bool virtq_needs_interrupt(struct virtq *vq);
 
 /*
@@ -141,6 +201,9 @@ bool virtq_needs_interrupt(struct virtq *vq);
  * otherwise. Call it when virtq_next_chain() finds the queue empty, then
  * look once more: a request posted meanwhile would not be notified.
  */
+/*@ requires virtq_ok(vq);
+    // avail_event, at the end of the used ring
+    assigns guest_mem_find(vq->mem, 0, vq->used_gpa + 4 + 8 * vq->size, 2)[0 .. 1]; */
 void virtq_publish_avail_event(struct virtq *vq);
 
 /*
