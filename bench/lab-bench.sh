@@ -284,11 +284,27 @@ EOF
 	[ $n = 6 ] || { echo "bench: blk: $n of 6 dd results"; sed 's/^/  | /' "$BENCH_TMP/blk.out"; return 1; }
 }
 
+# stream_result METRIC N RES MIB: records stream N's rate from a sink's
+# "bytes=B ... seconds=S" line RES into $BENCH_TMP/METRIC; false unless it
+# got all MIB MiB.
+stream_result() {
+	local metric=$1 n=$2 res=$3 mib=$4 bytes secs rate
+	bytes=$(echo "$res" | sed -n 's/^bytes=\([0-9]*\) .*/\1/p')
+	secs=$(echo "$res" | sed -n 's/.* seconds=\([0-9.]*\)$/\1/p')
+	if [ "$bytes" != $((mib * 1048576)) ]; then
+		echo "bench: $metric stream $n: '$res', want bytes=$((mib * 1048576))"
+		return 1
+	fi
+	rate=$(mbps "$bytes" "$secs")
+	echo "$rate" >>"$BENCH_TMP/$metric"
+	echo "bench: $metric stream $n ${rate} MB/s ($bytes bytes in $secs s)"
+}
+
 # bench_net KIND HOST SVMM-NET NET-CMDLINE SENDER MIB: three TCP streams of MIB
 # MiB from the guest (busybox nc fed by dd, or lab_sock tcp-send) to lab_sock
 # tcp-sink on ports 5101-5103 of the lab host, one after the other.
 bench_net() {
-	local kind=$1 host=$2 net=$3 cfg=$4 sender=$5 mib=$6 metric p sinks='' res bytes secs rate ok=0
+	local kind=$1 host=$2 net=$3 cfg=$4 sender=$5 mib=$6 metric p sinks="" ok=0
 	metric=net_${kind}_tx_mbps
 	[ "$sender" = nc ] || metric=net_${kind}_${sender}_tx_mbps
 	for p in 5101 5102 5103; do
@@ -301,17 +317,7 @@ bench_net() {
 	kill $sinks 2>/dev/null
 	wait $sinks 2>/dev/null
 	for p in 5101 5102 5103; do
-		res=$(cat "$BENCH_TMP/sink.$p")
-		bytes=$(echo "$res" | sed -n 's/^bytes=\([0-9]*\) .*/\1/p')
-		secs=$(echo "$res" | sed -n 's/.* seconds=\([0-9.]*\)$/\1/p')
-		if [ "$bytes" != $((mib * 1048576)) ]; then
-			echo "bench: $metric stream $((p - 5100)): '$res', want bytes=$((mib * 1048576))"
-			continue
-		fi
-		rate=$(mbps "$bytes" "$secs")
-		echo "$rate" >>"$BENCH_TMP/$metric"
-		echo "bench: $metric stream $((p - 5100)) ${rate} MB/s ($bytes bytes in $secs s)"
-		ok=$((ok + 1))
+		stream_result "$metric" $((p - 5100)) "$(cat "$BENCH_TMP/sink.$p")" "$mib" && ok=$((ok + 1))
 	done
 	[ $ok = 3 ] || { tr -d '\r' <"$BENCH_TMP/net_$kind.out" | tail -n 5 | sed 's/^/  | /'; return 1; }
 }
@@ -320,7 +326,7 @@ bench_net() {
 # from the lab host (lab_sock tcp-send to TARGET, ports 5201-5203, each tried
 # until the guest listens) to the guest's lab_sock tcp-sink, which times them.
 bench_net_rx() {
-	local kind=$1 target=$2 net=$3 cfg=$4 mib=$5 metric p tries vm res bytes secs rate ok=0
+	local kind=$1 target=$2 net=$3 cfg=$4 mib=$5 metric p tries vm res ok=0
 	metric=net_${kind}_rx_mbps
 	timeout -s KILL 300 "$SVMM" run --kernel "$GUEST/Image" --initrd "$GUEST/rootfs.cpio.gz" \
 		--cmdline "console=ttyAMA0 quiet svmm.modules=1 svmm.test=net svmm.net=$cfg svmm.rxsink=5201,5202,5203" \
@@ -339,16 +345,7 @@ bench_net_rx() {
 	wait $vm || echo "bench: $metric: svmm exit status $?"
 	for p in 5201 5202 5203; do
 		res=$(tr -d '\r' <"$BENCH_TMP/net_rx_$kind.out" | sed -n "s/^SVMM-GUEST-RXSINK $p //p")
-		bytes=$(echo "$res" | sed -n 's/^bytes=\([0-9]*\) .*/\1/p')
-		secs=$(echo "$res" | sed -n 's/.* seconds=\([0-9.]*\)$/\1/p')
-		if [ "$bytes" != $((mib * 1048576)) ]; then
-			echo "bench: $metric stream $((p - 5200)): '$res', want bytes=$((mib * 1048576))"
-			continue
-		fi
-		rate=$(mbps "$bytes" "$secs")
-		echo "$rate" >>"$BENCH_TMP/$metric"
-		echo "bench: $metric stream $((p - 5200)) ${rate} MB/s ($bytes bytes in $secs s)"
-		ok=$((ok + 1))
+		stream_result "$metric" $((p - 5200)) "$res" "$mib" && ok=$((ok + 1))
 	done
 	[ $ok = 3 ] || { tr -d '\r' <"$BENCH_TMP/net_rx_$kind.out" | tail -n 5 | sed 's/^/  | /'; return 1; }
 }
