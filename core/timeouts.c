@@ -55,8 +55,9 @@ static uint64_t saturating_add(uint64_t a, uint64_t b)
 }
 
 /*
- * Whole seconds and the remainder apart: the remainder is below `per_s`
- * and the factor below 2^34, so their product fits in 64 bits.
+ * Whole seconds and the remainder apart: the remainder is below a second's
+ * count and the factor below TIMEOUTS_MAX_FREQ (2^34), so their product
+ * fits in 64 bits.
  */
 uint64_t timeouts_counts_to_ns(uint64_t counts, uint64_t freq)
 {

@@ -16,6 +16,8 @@
 
 #define TIMEOUTS_MAX_CLIENTS 16
 #define TIMEOUTS_NONE	     UINT64_MAX /* no deadline */
+/* The conversions take frequencies below this: every generic timer's. */
+#define TIMEOUTS_MAX_FREQ (1ull << 34)
 
 struct timeouts {
 	unsigned clients;
@@ -42,7 +44,7 @@ uint64_t timeouts_next(const struct timeouts *t);
 bool timeouts_take_due(struct timeouts *t, uint64_t now, unsigned *cursor, unsigned *client);
 
 /*
- * Counts at `freq` Hz (non-zero, below 2^34: every generic timer's) to
+ * Counts at `freq` Hz (non-zero, below TIMEOUTS_MAX_FREQ) to
  * nanoseconds, rounded down, saturating at UINT64_MAX.
  */
 uint64_t timeouts_counts_to_ns(uint64_t counts, uint64_t freq);

@@ -12,29 +12,14 @@
 #include <stdint.h>
 
 #include "host/sel4/format.h"
+#include "host/sel4/generic_timer.h"
 
 #define ROUND_LENGTH 4096u /* iterations of the empty loop in a round */
 
-static uint64_t physical_count(void)
-{
-	uint64_t count;
-
-	__asm__ volatile("isb\n\tmrs %0, cntpct_el0" : "=r"(count));
-	return count;
-}
-
-static uint64_t counts_per_second(void)
-{
-	uint64_t frequency;
-
-	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(frequency));
-	return frequency;
-}
-
 void init(void)
 {
-	uint64_t second = counts_per_second();
-	uint64_t last = physical_count();
+	uint64_t second = generic_timer_frequency();
+	uint64_t last = generic_timer_count();
 	unsigned long long rounds = 0;
 	char line[MICROKIT_PD_NAME_LENGTH + 48];
 
@@ -42,7 +27,7 @@ void init(void)
 		for (unsigned i = 0; i < ROUND_LENGTH; i++)
 			__asm__ volatile("" ::: "memory");
 		rounds++;
-		uint64_t now = physical_count();
+		uint64_t now = generic_timer_count();
 
 		if (now - last < second)
 			continue;

@@ -20,6 +20,7 @@
 #include <microkit.h>
 
 #include "core/timeouts.h"
+#include "host/sel4/generic_timer.h"
 #include "host/sel4/timer_protocol.h"
 
 #define IRQ_CHANNEL	     0 /* config/sdf_board.c: .timer_irq_channel_id */
@@ -34,14 +35,6 @@ struct timer_pd {
 
 /* Microkit's entry points take no context: the one object they reach. */
 static struct timer_pd the_timer;
-
-static uint64_t count_now(void)
-{
-	uint64_t count;
-
-	__asm__ volatile("isb\n\tmrs %0, cntpct_el0" : "=r"(count));
-	return count;
-}
 
 /* Arms this core's CNTP for the earliest deadline, or stops it. */
 static void arm(const struct timer_pd *t)
@@ -60,11 +53,8 @@ static void arm(const struct timer_pd *t)
 void init(void)
 {
 	struct timer_pd *t = &the_timer;
-	uint64_t freq;
 
-	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
-	/* A generic timer runs at 1 Hz at least, and below 2^34 Hz (core/timeouts.h). */
-	t->freq = freq != 0 && freq < (1ull << 34) ? freq : 62500000;
+	t->freq = generic_timer_frequency();
 	timeouts_init(&t->timeouts, TIMEOUTS_MAX_CLIENTS);
 	arm(t);
 }
@@ -72,7 +62,7 @@ void init(void)
 void notified(microkit_channel ch)
 {
 	struct timer_pd *t = &the_timer;
-	uint64_t now = count_now();
+	uint64_t now = generic_timer_count();
 	unsigned cursor = 0, client;
 
 	if (ch != IRQ_CHANNEL)
@@ -86,7 +76,7 @@ void notified(microkit_channel ch)
 microkit_msginfo protected(microkit_channel ch, microkit_msginfo msginfo)
 {
 	struct timer_pd *t = &the_timer;
-	uint64_t now = count_now();
+	uint64_t now = generic_timer_count();
 
 	if (ch < FIRST_CLIENT_CHANNEL)
 		return microkit_msginfo_new(TIMER_ERR_INVALID, 0);

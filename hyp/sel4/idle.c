@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/timeouts.h"
+#include "host/sel4/generic_timer.h"
 #include "host/sel4/timer_protocol.h"
 #include "hyp/sel4/hyp_sel4.h"
 #include "hyp/sel4/idle.h"
@@ -26,22 +27,6 @@
 #define CNT_CTL_ENABLE (1u << 0)
 #define CNT_CTL_IMASK  (1u << 1)
 #define NO_DEADLINE    UINT64_MAX
-
-static uint64_t physical_count(void)
-{
-	uint64_t count;
-
-	__asm__ volatile("isb\n\tmrs %0, cntpct_el0" : "=r"(count));
-	return count;
-}
-
-static uint64_t count_frequency(void)
-{
-	uint64_t freq;
-
-	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
-	return freq != 0 && freq < (1ull << 34) ? freq : 62500000;
-}
 
 /*
  * Asks the timer PD for a notification at the earliest deadline of the
@@ -57,12 +42,12 @@ static void timer_arm(struct hyp_vm *hyp)
 		if (hyp->parked[i] && hyp->wake_at[i] < next)
 			next = hyp->wake_at[i];
 	}
-	if (next == NO_DEADLINE || (hyp->alarm_set && hyp->alarm_at == next))
+	if (next == NO_DEADLINE || hyp->alarm_at == next)
 		return;
-	now = physical_count();
-	microkit_mr_set(0, next > now ? timeouts_counts_to_ns(next - now, count_frequency()) : 0);
+	now = generic_timer_count();
+	microkit_mr_set(0, next > now ? timeouts_counts_to_ns(next - now, generic_timer_frequency())
+				      : 0);
 	microkit_ppcall(HYP_SEL4_TIMER_CHANNEL, microkit_msginfo_new(TIMER_SET_TIMEOUT, 1));
-	hyp->alarm_set = true;
 	hyp->alarm_at = next;
 }
 
@@ -103,7 +88,7 @@ bool sel4_idle_park(struct hyp_vm *hyp, unsigned vcpu)
 		if (vgic_lr_intid(&hyp->vgic, vcpu, lr) >= 0)
 			return false;
 	}
-	if (!timer_deadline(vcpu, &deadline) || deadline <= physical_count())
+	if (!timer_deadline(vcpu, &deadline) || deadline <= generic_timer_count())
 		return false;
 	if (seL4_TCB_Suspend(BASE_VM_TCB_CAP + vcpu) != seL4_NoError)
 		return false;
@@ -131,9 +116,9 @@ void sel4_idle_wake(struct hyp_vm *hyp, unsigned vcpu)
 
 void sel4_idle_timer(struct hyp_vm *hyp)
 {
-	uint64_t now = physical_count();
+	uint64_t now = generic_timer_count();
 
-	hyp->alarm_set = false;
+	hyp->alarm_at = 0;
 	for (unsigned i = 0; i < hyp->params.cpus; i++) {
 		if (hyp->parked[i] && hyp->wake_at[i] <= now)
 			wake(hyp, i);

@@ -30,7 +30,7 @@ struct hyp_vm {
 	bool park_wfi;			 /* svmm may park vCPUs (hyp/sel4/idle.h) */
 	bool parked[VGIC_MAX_CPUS];	 /* blocked in WFI, until wake_at or an interrupt */
 	uint64_t wake_at[VGIC_MAX_CPUS]; /* its virtual timer's deadline, physical counts */
-	bool alarm_set;			 /* the timer PD holds a timeout for alarm_at */
+	/* The timeout the timer PD holds for svmm, physical counts; 0: none (a new VM's). */
 	uint64_t alarm_at;
 	bool in_use;
 	bool stopping;
