@@ -82,6 +82,18 @@ struct sdf_params sdf_params_qemu_virt_aarch64(void)
 	};
 }
 
+/* A server svmm calls (a protected procedure call goes up): above every svmm, at most the top. */
+static int check_called_priority(const char *what, unsigned priority,
+				 const struct sdf_params *params, struct config_error *err)
+{
+	if (priority <= SDF_MAX_PRIORITY && priority > params->max_vm_priority + 1)
+		return 0;
+	return config_fail(err,
+			   "sdf: %s priority %u: expected above svmm's %u (it takes svmm's "
+			   "protected procedure calls) and at most %u",
+			   what, priority, params->max_vm_priority + 1, SDF_MAX_PRIORITY);
+}
+
 int sdf_check_params(const struct sdf_params *params, struct config_error *err)
 {
 	if (check_value("board", params->board, err) < 0 ||
@@ -115,13 +127,8 @@ int sdf_check_params(const struct sdf_params *params, struct config_error *err)
 	if (strcmp(params->blk_name, params->vmm_name) == 0)
 		return config_fail(err, "sdf: the block server and svmm are both named \"%s\"",
 				   params->vmm_name);
-	if (params->blk_priority > SDF_MAX_PRIORITY ||
-	    params->blk_priority <= params->max_vm_priority + 1)
-		return config_fail(err,
-				   "sdf: block server priority %u: expected above svmm's %u "
-				   "(it takes svmm's protected procedure calls) and at most %u",
-				   params->blk_priority, params->max_vm_priority + 1,
-				   SDF_MAX_PRIORITY);
+	if (check_called_priority("block server", params->blk_priority, params, err) < 0)
+		return -1;
 	if (params->mux_priority > SDF_MAX_PRIORITY)
 		return config_fail(err, "sdf: console multiplexer priority %u: expected 0 to %u",
 				   params->mux_priority, SDF_MAX_PRIORITY);
@@ -143,13 +150,8 @@ int sdf_check_params(const struct sdf_params *params, struct config_error *err)
 				   params->mux_first_vm_channel_id,
 				   params->mux_first_vm_channel_id + SYSTEM_MAX_VMS - 1,
 				   params->mux_uart_channel_id);
-	if (params->timer_priority > SDF_MAX_PRIORITY ||
-	    params->timer_priority <= params->max_vm_priority + 1)
-		return config_fail(err,
-				   "sdf: timer priority %u: expected above svmm's %u (it takes "
-				   "svmm's protected procedure calls) and at most %u",
-				   params->timer_priority, params->max_vm_priority + 1,
-				   SDF_MAX_PRIORITY);
+	if (check_called_priority("timer", params->timer_priority, params, err) < 0)
+		return -1;
 	if (params->vmm_timer_channel_id > SDF_MAX_ID ||
 	    params->vmm_timer_channel_id == params->uart_channel_id ||
 	    params->vmm_timer_channel_id == params->vmm_blk_channel_id ||
