@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/endian.h"
+
 /* A checksum starting inside the Ethernet header checksums nothing a protocol has. */
 #define NET_HDR_ETH_HLEN 14
 
@@ -16,25 +18,14 @@ struct net_hdr {
 	uint16_t hdr_len, gso_size, csum_start, csum_offset;
 };
 
-static uint16_t net_hdr_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static void net_hdr_put_le16(uint8_t *p, uint16_t value)
-{
-	p[0] = (uint8_t)value;
-	p[1] = (uint8_t)(value >> 8);
-}
-
 static void net_hdr_decode(const uint8_t in[VIRTIO_NET_HDR_LEN], struct net_hdr *h)
 {
 	h->flags = in[0];
 	h->gso_type = in[1];
-	h->hdr_len = net_hdr_le16(in + 2);
-	h->gso_size = net_hdr_le16(in + 4);
-	h->csum_start = net_hdr_le16(in + 6);
-	h->csum_offset = net_hdr_le16(in + 8);
+	h->hdr_len = (uint16_t)le_load(in + 2, 2);
+	h->gso_size = (uint16_t)le_load(in + 4, 2);
+	h->csum_start = (uint16_t)le_load(in + 6, 2);
+	h->csum_offset = (uint16_t)le_load(in + 8, 2);
 }
 
 static void net_hdr_encode(const struct net_hdr *h, uint16_t num_buffers,
@@ -42,11 +33,11 @@ static void net_hdr_encode(const struct net_hdr *h, uint16_t num_buffers,
 {
 	out[0] = h->flags;
 	out[1] = h->gso_type;
-	net_hdr_put_le16(out + 2, h->hdr_len);
-	net_hdr_put_le16(out + 4, h->gso_size);
-	net_hdr_put_le16(out + 6, h->csum_start);
-	net_hdr_put_le16(out + 8, h->csum_offset);
-	net_hdr_put_le16(out + VIRTIO_NET_HDR_NUM_BUFFERS, num_buffers);
+	le_store(out + 2, h->hdr_len, 2);
+	le_store(out + 4, h->gso_size, 2);
+	le_store(out + 6, h->csum_start, 2);
+	le_store(out + 8, h->csum_offset, 2);
+	le_store(out + VIRTIO_NET_HDR_NUM_BUFFERS, num_buffers, 2);
 }
 
 static bool net_hdr_has(uint64_t features, unsigned bit)

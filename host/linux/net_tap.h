@@ -30,6 +30,8 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "virtio/net_hdr.h"
+
 /* UDP segmentation offload, both families (kernel ABI since Linux 6.2; older headers lack it). */
 #ifndef TUN_F_USO4
 #define TUN_F_USO4 0x20
@@ -38,8 +40,8 @@
 #define TUN_F_USO6 0x40
 #endif
 
-/* The header size with headers on: virtio_net_hdr_v1, num_buffers included. */
-#define NET_TAP_VNET_HDR_LEN 12
+/* The header size with headers on: the device's virtio_net_hdr_v1, num_buffers included. */
+#define NET_TAP_VNET_HDR_LEN VIRTIO_NET_HDR_LEN
 
 struct net_tap {
 	int fd; /* non-blocking; watch it for input in the event loop */
