@@ -5,8 +5,9 @@
 # (default debug): the guest's init runs, console input reaches it, a 2-vCPU
 # guest sees 2 CPUs, a disk served by the blk_server protection domain reads
 # back the pattern packaged into it and takes a write, the guest's no-syndrome
-# loads and stores on its window are emulated (or refused with an abort), and a guest power-off
-# stops the VM. Systems of two VMs on smp-debug (QEMU -smp 4): both reach init,
+# loads and stores on its window are emulated (or refused with an abort), a
+# bare-metal guest's HVC and fetches from no RAM come back to it as SMCCC
+# NOT_SUPPORTED and instruction aborts, and a guest power-off stops the VM. Systems of two VMs on smp-debug (QEMU -smp 4): both reach init,
 # the 2-vCPU VM on its own two cores sees 2 CPUs; one VM reboots and comes back
 # while the other's heartbeat goes on; a VM spinning on every vCPU in hybrid
 # scheduling, bounded by its budget, does not starve the lower-priority VM on
@@ -14,8 +15,8 @@
 # "console": "none" runs to its end without a line of its own on the UART.
 # Without an SDK it says SKIP and succeeds.
 # usage: tests/sel4/run.sh [MICROKIT_SDK [CASE...]]   (SEL4_TIMEOUT: seconds per boot, 120)
-# CASEs: marker echo smp blk hostile shared two reboot budget select quiet; the default is all
-# but two, which hangs in Microkit's CapDL initializer before svmm starts (known).
+# CASEs: marker echo smp blk hostile el1 shared two reboot budget select quiet; the default is all
+# but two (README: "Known hang").
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 sdk=${1:-${MICROKIT_SDK:-}}
@@ -24,7 +25,7 @@ if [ -z "$sdk" ]; then
 	exit 0
 fi
 shift || true
-cases=" ${*:-marker echo smp blk hostile shared reboot budget select quiet} "
+cases=" ${*:-marker echo smp blk hostile el1 shared reboot budget select quiet} "
 # want NAME: whether case NAME runs.
 want() { [[ $cases == *" $1 "* ]]; }
 timeout=${SEL4_TIMEOUT:-120}
@@ -68,9 +69,10 @@ boot() {
 # One VM on an smp- config still boots a 4-core kernel.
 smp=
 [[ $config == smp-* ]] && smp="--smp 4"
-# build_system NAME SYSTEM.json: a system's loader image in $out/NAME, on smp-debug.
+# build_system NAME SYSTEM.json [CONFIG]: a system's loader image in $out/NAME,
+# on CONFIG (smp-debug).
 build_system() {
-	if ! make --no-print-directory sel4 MICROKIT_SDK="$sdk" MICROKIT_CONFIG=smp-debug \
+	if ! make --no-print-directory sel4 MICROKIT_SDK="$sdk" MICROKIT_CONFIG="${3:-smp-debug}" \
 		SYSTEM="$2" SEL4_OUT="$out/$1" >"$out/$1.build.log" 2>&1; then
 		echo "check-sel4: $1: build failed (see $out/$1.build.log)"
 		tail -n 5 "$out/$1.build.log" | sed 's/^/  /'
@@ -119,6 +121,26 @@ mmio_ok="ldp=ok ldpsw=ok ldr_pre=ok ldr_post=ok ldp_pre=ok stp=ok str_post=ok st
 # shellcheck disable=SC2086 # one EXPECT per word
 want hostile && build hostile "$out/blk.json" "$base svmm.test=mmio svmm.mmio_id=2" "$disk" &&
 	boot hostile $mmio_ok ldxr=sigbus "cannot be emulated" SVMM-GUEST-MMIO-DONE
+# el1: a bare-metal guest (tests/guest/hostile_guest.S) does at EL1 what Linux
+# user space cannot: an HVC while PSCI is by SMC (SMCCC NOT_SUPPORTED), a fetch
+# from no RAM and from the UART's window (each an instruction abort the guest
+# takes), a load from nothing (zero); then it powers off.
+guest_image=$out/hostile_guest
+if want el1; then
+	if aarch64-linux-gnu-gcc -c -o "$guest_image.o" tests/guest/hostile_guest.S &&
+		aarch64-linux-gnu-ld -Ttext=0 -o "$guest_image.elf" "$guest_image.o" &&
+		aarch64-linux-gnu-objcopy -O binary "$guest_image.elf" "$guest_image.img"; then
+		printf '{"name": "el1", "vms": [{"name": "el1", "kernel": "%s", "cpus": 1, "memory": "64M"}]}\n' \
+			"$(realpath "$guest_image.img")" >"$out/el1.json"
+		build_system el1 "$out/el1.json" "$config" &&
+			boot el1 --until "svmm: guest powered off" SVMM-HOSTILE-HVC=not-supported \
+				SVMM-HOSTILE-FETCH-NO-RAM=abort SVMM-HOSTILE-FETCH-DEVICE=abort \
+				SVMM-HOSTILE-LOAD-NOTHING=zero SVMM-HOSTILE-DONE --absent UNEXPECTED
+	else
+		echo "check-sel4: el1: cannot assemble tests/guest/hostile_guest.S"
+		status=1
+	fi
+fi
 
 # Systems of two VMs on the SMP kernel, their consoles multiplexed on the UART.
 if [ ! -d "$sdk/board/qemu_virt_aarch64/smp-debug" ]; then
