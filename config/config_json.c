@@ -163,9 +163,12 @@ static int object_to_options(struct json_object *object, const char *origin, cha
 		} else if (type == json_type_string || type == json_type_int) {
 			text = json_object_get_string(member);
 		} else {
-			char what[96];
+			char quoted_key[64], what[sizeof(quoted_key) + 40];
 
-			snprintf(what, sizeof(what), "a string, number or boolean for \"%s\"", key);
+			/* The key is the file's: quoted, so a newline in it cannot break the line. */
+			config_quote_for_message(quoted_key, sizeof(quoted_key), key);
+			snprintf(what, sizeof(what), "a string, number or boolean for \"%s\"",
+				 quoted_key);
 			return config_fail_expected(
 			    err, origin, what,
 			    json_object_to_json_string_ext(member, JSON_C_TO_STRING_PLAIN));
