@@ -165,7 +165,8 @@ static int object_to_options(struct json_object *object, const char *origin, cha
 		} else {
 			char quoted_key[64], what[sizeof(quoted_key) + 40];
 
-			/* The key is the file's: quoted, so a newline in it cannot break the line. */
+			/* The key is the file's: quoted, so a newline in it cannot break the line.
+			 */
 			config_quote_for_message(quoted_key, sizeof(quoted_key), key);
 			snprintf(what, sizeof(what), "a string, number or boolean for \"%s\"",
 				 quoted_key);

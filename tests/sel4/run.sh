@@ -15,7 +15,7 @@
 # "console": "none" runs to its end without a line of its own on the UART.
 # Without an SDK it says SKIP and succeeds.
 # usage: tests/sel4/run.sh [MICROKIT_SDK [CASE...]]   (SEL4_TIMEOUT: seconds per boot, 120)
-# CASEs: marker echo smp blk hostile el1 shared two reboot budget select quiet; the default is all
+# CASEs: marker echo smp blk hostile el1 shared span two reboot budget select quiet; the default is all
 # but two (README: "Known hang").
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -153,6 +153,11 @@ else
 	want shared && build_system shared "$out/shared.json" &&
 		boot shared --smp 4 --until "$off" "[a] SVMM-GUEST-INIT-OK" "[b] SVMM-GUEST-INIT-OK" \
 			"console: a: stopped" "console: b: stopped"
+	# span: one 2-vCPU VM whose vCPUs run on cores 1 and 2 sees 2 CPUs.
+	printf '{"name": "span", "scheduling": "direct", "vms": [%s]}\n' \
+		"$(vm a 2 1,2 marker)" >"$out/span.json"
+	want span && build_system span "$out/span.json" &&
+		boot span --smp 4 "SVMM-GUEST-INIT-OK" "SVMM-GUEST-CPUS=2"
 	printf '{"name": "two", "scheduling": "direct", "vms": [%s, %s]}\n' \
 		"$(vm a 2 1,2 marker)" "$(vm b 1 3 marker)" >"$out/two.json"
 	want two && build_system two "$out/two.json" &&

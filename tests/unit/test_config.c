@@ -825,7 +825,8 @@ static void test_json_wrong_types(void **state)
 	    "\"[\\\"pty\\\"]\"");
 	check_json_error(scratch, "{\"kernel\": \"a\\u0000b\"}",
 			 ": field \"kernel\": expected a string without NUL characters, got \"a\"");
-	/* A key inside a device object is the file's too: escaped onto one line (found by fuzz_config). */
+	/* A key inside a device object is the file's too: escaped onto one line (found by
+	 * fuzz_config). */
 	check_json_error(scratch, "{\"disk\": [{\"path\": \"a.img\", \"x\\ny\": [1]}]}",
 			 ": field \"disk\"[0]: expected a string, number or boolean for "
 			 "\"x\\x0ay\", got \"[1]\"");
