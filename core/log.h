@@ -36,7 +36,13 @@ struct log_ratelimit {
 void log_message(const struct log_sink *sink, enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Logs through `sink` only while `limit` has not used up its burst. */
+/*
+ * Logs through `sink` only while `limit` has not used up its burst. Its
+ * contract is what `make prove` assumes of it: the only state it changes
+ * is the rate limit's count (the sink writes the host's log, not VM state).
+ */
+/*@ requires \valid(limit);
+    assigns limit->emitted; */
 void log_limited(const struct log_sink *sink, struct log_ratelimit *limit, enum log_level level,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

@@ -6,6 +6,7 @@
  */
 #include "virtio/device.h"
 
+#include "core/errors.h"
 #include "core/string.h"
 
 static const char *virtq_error_text(int err)
@@ -63,6 +64,45 @@ bool virtio_device_live(const struct virtio_device *dev)
 {
 	return (dev->status & VIRTIO_STATUS_DRIVER_OK) != 0 &&
 	       (dev->status & (VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED)) == 0;
+}
+
+uint64_t virtio_offered_features(struct virtio_device *dev)
+{
+	uint64_t own = dev->ops->features != NULL ? dev->ops->features(dev) : 0;
+
+	dev->device_features = own | 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_F_INDIRECT_DESC |
+			       1ull << VIRTIO_F_EVENT_IDX;
+	return dev->device_features;
+}
+
+uint64_t virtio_config_read(struct virtio_device *dev, uint32_t offset, uint8_t size)
+{
+	uint64_t value = 0;
+
+	if (dev->ops->config_read != NULL)
+		dev->ops->config_read(dev, offset, size, &value);
+	return value;
+}
+
+int virtio_config_write(struct virtio_device *dev, uint32_t offset, uint8_t size, uint64_t value)
+{
+	if (dev->ops->config_write == NULL)
+		return -SVMM_ENOTSUP;
+	dev->ops->config_write(dev, offset, size, value);
+	return 0;
+}
+
+/* Before DRIVER_OK, or once broken, the device must not touch its queues. */
+void virtio_device_notify(struct virtio_device *dev, unsigned queue)
+{
+	if (virtio_device_live(dev) && dev->ops->queue_notify != NULL)
+		dev->ops->queue_notify(dev, queue);
+}
+
+void virtio_device_driver_ok(struct virtio_device *dev)
+{
+	if (dev->ops->driver_ok != NULL)
+		dev->ops->driver_ok(dev);
 }
 
 /*

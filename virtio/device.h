@@ -87,15 +87,78 @@ struct virtio_device {
 	struct log_ratelimit guest_error_log;
 };
 
+/*@
+  // The common state as a transport finds it (what virtio_device_init and
+  // virtio_device_reset leave): the device's ops readable, every queue on
+  // the VM's guest memory map, which is well formed, and these three apart.
+  predicate virtio_device_ok(struct virtio_device *dev) =
+    \valid(dev) && \valid_read(dev->ops) && guest_mem_ok(&dev->vm->mem) &&
+    \separated(dev, dev->ops, &dev->vm->mem) &&
+    \forall integer i; 0 <= i < VIRTIO_MAX_QUEUES ==> dev->queues[i].mem == &dev->vm->mem;
+*/
+
 /* Sets up the common state; the device's own init calls this first. */
 void virtio_device_init(struct virtio_device *dev, const struct virtio_device_ops *ops,
 			struct vm *vm, const char *name);
 
+/*
+ * The contracts of the functions below are what `make prove` assumes of
+ * them when it proves virtio/mmio.c (device.c itself is not proven). The
+ * ones that run a device model's callback model it as changing only the
+ * common state: what the device writes beyond it (its own structure, guest
+ * RAM through its queues, its backend) is the device model's.
+ */
+
 /* Whether the driver accepted feature `bit`. */
+/*@ requires \valid_read(dev);
+    assigns \nothing; */
 bool virtio_has_feature(const struct virtio_device *dev, unsigned bit);
 
 /* Whether the driver has set DRIVER_OK and the device is not broken. */
+/*@ requires \valid_read(dev);
+    assigns \nothing; */
 bool virtio_device_live(const struct virtio_device *dev);
+
+/*
+ * What the device offers: its own bits and those the core implements
+ * (VERSION_1, INDIRECT_DESC, EVENT_IDX). Records them in device_features.
+ */
+/*@ requires virtio_device_ok(dev);
+    assigns dev->device_features;
+    ensures \result == dev->device_features; */
+uint64_t virtio_offered_features(struct virtio_device *dev);
+
+/*
+ * Config space bytes [offset, offset + size), little-endian; 0 from a
+ * device without config space.
+ */
+/*@ requires virtio_device_ok(dev);
+    assigns \nothing; */
+uint64_t virtio_config_read(struct virtio_device *dev, uint32_t offset, uint8_t size);
+
+/* A driver's config space write: 0, or -SVMM_ENOTSUP when it is read-only. */
+/*@ requires virtio_device_ok(dev);
+    assigns dev->device_features, dev->driver_features, dev->status, dev->config_generation,
+	    dev->queues[0 .. VIRTIO_MAX_QUEUES - 1], dev->guest_error_log;
+    ensures virtio_device_ok(dev); */
+int virtio_config_write(struct virtio_device *dev, uint32_t offset, uint8_t size, uint64_t value);
+
+/*
+ * The driver notified `queue` (below ops->num_queues): the device serves
+ * it, unless it is not live (before DRIVER_OK, or once broken).
+ */
+/*@ requires virtio_device_ok(dev);
+    assigns dev->device_features, dev->driver_features, dev->status, dev->config_generation,
+	    dev->queues[0 .. VIRTIO_MAX_QUEUES - 1], dev->guest_error_log;
+    ensures virtio_device_ok(dev); */
+void virtio_device_notify(struct virtio_device *dev, unsigned queue);
+
+/* The driver set DRIVER_OK: the device may start using its queues. */
+/*@ requires virtio_device_ok(dev);
+    assigns dev->device_features, dev->driver_features, dev->status, dev->config_generation,
+	    dev->queues[0 .. VIRTIO_MAX_QUEUES - 1], dev->guest_error_log;
+    ensures virtio_device_ok(dev); */
+void virtio_device_driver_ok(struct virtio_device *dev);
 
 /* Returns a finished request and interrupts the driver if it wants that. */
 void virtio_complete(struct virtio_device *dev, unsigned queue, uint16_t head, uint32_t written);
@@ -135,6 +198,10 @@ void virtio_device_fail(struct virtio_device *dev, unsigned queue, int err);
 void virtio_config_changed(struct virtio_device *dev);
 
 /* Back to power-on state (the transport calls this when the driver writes status 0). */
+/*@ requires virtio_device_ok(dev);
+    assigns dev->device_features, dev->driver_features, dev->status, dev->config_generation,
+	    dev->queues[0 .. VIRTIO_MAX_QUEUES - 1], dev->guest_error_log;
+    ensures virtio_device_ok(dev); */
 void virtio_device_reset(struct virtio_device *dev);
 
 #endif

@@ -67,16 +67,23 @@ enum mmio_reg {
 	REG_CONFIG = 0x100,
 };
 
+/*@ requires \valid_read(mmio) && \valid_read(mmio->dev);
+    assigns \nothing;
+    ensures \result == mmio->dev->vm; */
 static struct vm *mmio_vm(const struct virtio_mmio *mmio)
 {
 	return mmio->dev->vm;
 }
 
+/*@ requires \valid_read(acc);
+    assigns \nothing; */
 static const char *access_kind(const struct access *acc)
 {
 	return acc->is_write ? "write" : "read";
 }
 
+/*@ requires virtio_mmio_ok(mmio) && virtio_mmio_access_ok(mmio, acc);
+    assigns mmio->bad_access_log.emitted, acc->value; */
 static void ignore_access(struct virtio_mmio *mmio, struct access *acc, uint64_t offset,
 			  const char *why)
 {
@@ -87,6 +94,9 @@ static void ignore_access(struct virtio_mmio *mmio, struct access *acc, uint64_t
 		acc->value = 0;
 }
 
+/*@ requires \valid_read(dev) && \valid_read(dev->ops);
+    assigns \nothing;
+    ensures \result <= VIRTIO_MAX_QUEUES; */
 static unsigned queue_count(const struct virtio_device *dev)
 {
 	unsigned n = dev->ops->num_queues;
@@ -95,20 +105,15 @@ static unsigned queue_count(const struct virtio_device *dev)
 }
 
 /* The selected queue, or NULL when QueueSel names none. */
+/*@ requires virtio_mmio_ok(mmio);
+    assigns \nothing;
+    ensures \result == \null ||
+	    (mmio->queue_sel < VIRTIO_MAX_QUEUES && \result == &mmio->dev->queues[mmio->queue_sel]);
+ */
 static struct virtq *selected_queue(struct virtio_mmio *mmio)
 {
 	return mmio->queue_sel < queue_count(mmio->dev) ? &mmio->dev->queues[mmio->queue_sel]
 							: NULL;
-}
-
-/* What the device offers: its own bits and those this core implements. */
-static uint64_t offered_features(struct virtio_device *dev)
-{
-	uint64_t own = dev->ops->features != NULL ? dev->ops->features(dev) : 0;
-
-	dev->device_features = own | 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_F_INDIRECT_DESC |
-			       1ull << VIRTIO_F_EVENT_IDX;
-	return dev->device_features;
 }
 
 static void raise_interrupt(struct virtio_mmio *mmio, uint32_t reason)
@@ -145,17 +150,19 @@ static const struct virtio_transport_ops mmio_transport_ops = {
 /* Back to power-on: the device, its queues, and this transport's registers. */
 void virtio_mmio_reset(struct virtio_mmio *mmio)
 {
-	virtio_device_reset(mmio->dev);
 	mmio->device_features_sel = 0;
 	mmio->driver_features_sel = 0;
 	mmio->queue_sel = 0;
 	mmio->interrupt_status = 0;
+	virtio_device_reset(mmio->dev);
 }
 
 /* Why the driver's accepted features are refused, or NULL when they are fine. */
+/*@ requires virtio_device_ok(dev);
+    assigns dev->device_features; */
 static const char *features_refusal(struct virtio_device *dev)
 {
-	uint64_t offered = offered_features(dev);
+	uint64_t offered = virtio_offered_features(dev);
 
 	if (!virtio_has_feature(dev, VIRTIO_F_VERSION_1))
 		return "the driver did not accept VERSION_1 (legacy drivers are not supported)";
@@ -164,6 +171,48 @@ static const char *features_refusal(struct virtio_device *dev)
 	return NULL;
 }
 
+/*
+ * The transport's complaints about the driver's status and queue writes,
+ * each in a function of its own: the variadic log call stays out of the
+ * register handlers, whose proofs it would burden (WP allocates its
+ * arguments as locals of the caller).
+ */
+/*@ requires virtio_mmio_ok(mmio);
+    assigns mmio->bad_access_log.emitted; */
+static void refuse_features(struct virtio_mmio *mmio, const char *refusal)
+{
+	log_limited(&mmio_vm(mmio)->log, &mmio->bad_access_log, LOG_WARN,
+		    "%s: FEATURES_OK refused: %s (driver features 0x%llx)", mmio->dev->name,
+		    refusal, (unsigned long long)mmio->dev->driver_features);
+}
+
+/*@ requires virtio_mmio_ok(mmio);
+    assigns mmio->bad_access_log.emitted; */
+static void refuse_driver_ok(struct virtio_mmio *mmio)
+{
+	log_limited(&mmio_vm(mmio)->log, &mmio->bad_access_log, LOG_WARN,
+		    "%s: DRIVER_OK refused: features were not negotiated", mmio->dev->name);
+}
+
+/*@ requires virtio_mmio_ok(mmio) && \valid_read(vq);
+    assigns mmio->bad_access_log.emitted; */
+static void report_queue_not_enabled(struct virtio_mmio *mmio, const struct virtq *vq)
+{
+	log_limited(&mmio_vm(mmio)->log, &mmio->bad_access_log, LOG_WARN,
+		    "%s: queue %u not enabled: size %u (expected a power of two up to %u) "
+		    "or rings desc 0x%llx avail 0x%llx used 0x%llx not aligned inside "
+		    "guest memory",
+		    mmio->dev->name, mmio->queue_sel, (unsigned)vq->size, VIRTQ_MAX_SIZE,
+		    (unsigned long long)vq->desc_gpa, (unsigned long long)vq->avail_gpa,
+		    (unsigned long long)vq->used_gpa);
+}
+
+/*@ requires virtio_mmio_ok(mmio);
+    assigns mmio->device_features_sel, mmio->driver_features_sel, mmio->queue_sel,
+	    mmio->interrupt_status, mmio->bad_access_log.emitted, mmio->dev->device_features,
+	    mmio->dev->driver_features, mmio->dev->status, mmio->dev->config_generation,
+	    mmio->dev->queues[0 .. VIRTIO_MAX_QUEUES - 1], mmio->dev->guest_error_log;
+    ensures virtio_mmio_ok(mmio); */
 static void write_status(struct virtio_mmio *mmio, uint32_t value)
 {
 	struct virtio_device *dev = mmio->dev;
@@ -181,21 +230,30 @@ static void write_status(struct virtio_mmio *mmio, uint32_t value)
 	status = old | (value & 0xffu & ~(uint32_t)VIRTIO_STATUS_NEEDS_RESET);
 	if ((status & ~old & VIRTIO_STATUS_FEATURES_OK) &&
 	    (refusal = features_refusal(dev)) != NULL) {
-		log_limited(&mmio_vm(mmio)->log, &mmio->bad_access_log, LOG_WARN,
-			    "%s: FEATURES_OK refused: %s (driver features 0x%llx)", dev->name,
-			    refusal, (unsigned long long)dev->driver_features);
+		refuse_features(mmio, refusal);
 		status &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK;
 	}
 	if ((status & ~old & VIRTIO_STATUS_DRIVER_OK) && !(status & VIRTIO_STATUS_FEATURES_OK)) {
-		log_limited(&mmio_vm(mmio)->log, &mmio->bad_access_log, LOG_WARN,
-			    "%s: DRIVER_OK refused: features were not negotiated", dev->name);
+		refuse_driver_ok(mmio);
 		status &= ~(uint32_t)VIRTIO_STATUS_DRIVER_OK;
 	}
 	dev->status = status;
-	if ((status & ~old & VIRTIO_STATUS_DRIVER_OK) && dev->ops->driver_ok != NULL)
-		dev->ops->driver_ok(dev);
+	//@ assert virtio_mmio_ok(mmio);
+	if (status & ~old & VIRTIO_STATUS_DRIVER_OK)
+		virtio_device_driver_ok(dev);
 }
 
+/* `whole` with its low or `high` 32 bits replaced by `value`. */
+/*@ assigns \nothing; */
+static uint64_t with_half(uint64_t whole, bool high, uint32_t value)
+{
+	if (high)
+		return (uint32_t)whole + 0x100000000ull * value;
+	return (whole & ~0xffffffffull) | value;
+}
+
+/*@ requires virtio_mmio_ok(mmio) && virtio_mmio_access_ok(mmio, acc);
+    assigns mmio->dev->driver_features, mmio->bad_access_log.emitted, acc->value; */
 static void write_driver_features(struct virtio_mmio *mmio, struct access *acc, uint64_t offset,
 				  uint32_t value)
 {
@@ -211,13 +269,14 @@ static void write_driver_features(struct virtio_mmio *mmio, struct access *acc, 
 			ignore_access(mmio, acc, offset, "feature bits above 63 are not offered");
 		return;
 	}
-	if (mmio->driver_features_sel == 0)
-		dev->driver_features = (dev->driver_features & ~0xffffffffull) | value;
-	else
-		dev->driver_features = (dev->driver_features & 0xffffffffull) | (uint64_t)value
-										    << 32;
+	dev->driver_features =
+	    with_half(dev->driver_features, mmio->driver_features_sel == 1, value);
 }
 
+/*@ requires virtio_mmio_ok(mmio) && virtio_mmio_access_ok(mmio, acc);
+    requires mmio->queue_sel < VIRTIO_MAX_QUEUES && vq == &mmio->dev->queues[mmio->queue_sel];
+    assigns *vq, mmio->bad_access_log.emitted, acc->value;
+    ensures virtio_mmio_ok(mmio); */
 static void write_queue_ready(struct virtio_mmio *mmio, struct access *acc, uint64_t offset,
 			      struct virtq *vq, uint32_t value)
 {
@@ -240,25 +299,15 @@ static void write_queue_ready(struct virtio_mmio *mmio, struct access *acc, uint
 	err = virtq_enable(vq);
 	if (err < 0) {
 		vq->ready = false;
-		log_limited(&mmio_vm(mmio)->log, &mmio->bad_access_log, LOG_WARN,
-			    "%s: queue %u not enabled: size %u (expected a power of two up to %u) "
-			    "or rings desc 0x%llx avail 0x%llx used 0x%llx not aligned inside "
-			    "guest memory",
-			    dev->name, mmio->queue_sel, (unsigned)vq->size, VIRTQ_MAX_SIZE,
-			    (unsigned long long)vq->desc_gpa, (unsigned long long)vq->avail_gpa,
-			    (unsigned long long)vq->used_gpa);
+		report_queue_not_enabled(mmio, vq);
 	}
 }
 
-static void set_half(uint64_t *field, bool high, uint32_t value)
-{
-	if (high)
-		*field = (*field & 0xffffffffull) | (uint64_t)value << 32;
-	else
-		*field = (*field & ~0xffffffffull) | value;
-}
-
 /* QueueNum and the ring addresses: only while the selected queue is disabled. */
+/*@ requires virtio_mmio_ok(mmio) && virtio_mmio_access_ok(mmio, acc);
+    assigns mmio->dev->queues[0 .. VIRTIO_MAX_QUEUES - 1], mmio->bad_access_log.emitted,
+	    acc->value;
+    ensures virtio_mmio_ok(mmio); */
 static void write_queue_config(struct virtio_mmio *mmio, struct access *acc, uint64_t offset,
 			       uint32_t value)
 {
@@ -283,21 +332,27 @@ static void write_queue_config(struct virtio_mmio *mmio, struct access *acc, uin
 		break;
 	case REG_QUEUE_DESC_LOW:
 	case REG_QUEUE_DESC_HIGH:
-		set_half(&vq->desc_gpa, offset == REG_QUEUE_DESC_HIGH, value);
+		vq->desc_gpa = with_half(vq->desc_gpa, offset == REG_QUEUE_DESC_HIGH, value);
 		break;
 	case REG_QUEUE_DRIVER_LOW:
 	case REG_QUEUE_DRIVER_HIGH:
-		set_half(&vq->avail_gpa, offset == REG_QUEUE_DRIVER_HIGH, value);
+		vq->avail_gpa = with_half(vq->avail_gpa, offset == REG_QUEUE_DRIVER_HIGH, value);
 		break;
 	case REG_QUEUE_DEVICE_LOW:
 	case REG_QUEUE_DEVICE_HIGH:
-		set_half(&vq->used_gpa, offset == REG_QUEUE_DEVICE_HIGH, value);
+		vq->used_gpa = with_half(vq->used_gpa, offset == REG_QUEUE_DEVICE_HIGH, value);
 		break;
 	default:
 		break;
 	}
 }
 
+/*@ requires virtio_mmio_ok(mmio) && virtio_mmio_access_ok(mmio, acc);
+    assigns mmio->device_features_sel, mmio->driver_features_sel, mmio->queue_sel,
+	    mmio->interrupt_status, mmio->bad_access_log.emitted, mmio->dev->device_features,
+	    mmio->dev->driver_features, mmio->dev->status, mmio->dev->config_generation,
+	    mmio->dev->queues[0 .. VIRTIO_MAX_QUEUES - 1], mmio->dev->guest_error_log, acc->value;
+    ensures virtio_mmio_ok(mmio); */
 static void register_write(struct virtio_mmio *mmio, struct access *acc, uint64_t offset)
 {
 	uint32_t value = (uint32_t)acc->value;
@@ -366,9 +421,11 @@ static void register_write(struct virtio_mmio *mmio, struct access *acc, uint64_
 	}
 }
 
+/*@ requires virtio_mmio_ok(mmio);
+    assigns mmio->dev->device_features; */
 static uint32_t device_features_word(struct virtio_mmio *mmio)
 {
-	uint64_t features = offered_features(mmio->dev);
+	uint64_t features = virtio_offered_features(mmio->dev);
 
 	switch (mmio->device_features_sel) {
 	case 0:
@@ -380,6 +437,8 @@ static uint32_t device_features_word(struct virtio_mmio *mmio)
 	}
 }
 
+/*@ requires virtio_mmio_ok(mmio) && virtio_mmio_access_ok(mmio, acc);
+    assigns mmio->dev->device_features, mmio->bad_access_log.emitted, acc->value; */
 static void register_read(struct virtio_mmio *mmio, struct access *acc, uint64_t offset)
 {
 	struct virtio_device *dev = mmio->dev;
@@ -448,6 +507,12 @@ static void register_read(struct virtio_mmio *mmio, struct access *acc, uint64_t
 	}
 }
 
+/*@ requires virtio_mmio_ok(mmio) && virtio_mmio_access_ok(mmio, acc);
+    requires REG_CONFIG <= offset < VIRTIO_MMIO_SIZE;
+    assigns mmio->bad_access_log.emitted, mmio->dev->device_features, mmio->dev->driver_features,
+	    mmio->dev->status, mmio->dev->config_generation,
+	    mmio->dev->queues[0 .. VIRTIO_MAX_QUEUES - 1], mmio->dev->guest_error_log, acc->value;
+    ensures virtio_mmio_ok(mmio); */
 static void config_access(struct virtio_mmio *mmio, struct access *acc, uint64_t offset)
 {
 	struct virtio_device *dev = mmio->dev;
@@ -457,25 +522,22 @@ static void config_access(struct virtio_mmio *mmio, struct access *acc, uint64_t
 	if ((acc->size != 1 && acc->size != 2 && acc->size != 4 && acc->size != 8) ||
 	    offset % acc->size != 0) {
 		ignore_access(mmio, acc, offset, "config space takes aligned 1, 2, 4 or 8 bytes");
+		//@ assert virtio_mmio_ok(mmio);
 		return;
 	}
 	mask = acc->size == 8 ? ~0ull : (1ull << (8u * acc->size)) - 1;
 	if (acc->is_write) {
-		if (dev->ops->config_write != NULL)
-			dev->ops->config_write(dev, at, acc->size, acc->value & mask);
-		else
+		if (virtio_config_write(dev, at, acc->size, acc->value & mask) < 0)
 			ignore_access(mmio, acc, offset, "config space is read-only");
+		//@ assert virtio_mmio_ok(mmio);
 		return;
 	}
-	acc->value = 0;
-	if (dev->ops->config_read != NULL)
-		dev->ops->config_read(dev, at, acc->size, &acc->value);
-	acc->value &= mask;
+	acc->value = virtio_config_read(dev, at, acc->size) & mask;
 }
 
 int virtio_mmio_access(void *opaque, struct access *acc, uint64_t offset)
 {
-	struct virtio_mmio *mmio = opaque;
+	struct virtio_mmio *mmio = (struct virtio_mmio *)opaque;
 
 	if (offset >= VIRTIO_MMIO_SIZE || acc->size > VIRTIO_MMIO_SIZE - offset) {
 		ignore_access(mmio, acc, offset, "outside the register window");
@@ -510,9 +572,7 @@ void virtio_mmio_notify(struct virtio_mmio *mmio, unsigned queue)
 			    queue_count(dev));
 		return;
 	}
-	/* Before DRIVER_OK, or once broken, the device must not touch its queues. */
-	if (virtio_device_live(dev) && dev->ops->queue_notify != NULL)
-		dev->ops->queue_notify(dev, queue);
+	virtio_device_notify(dev, queue);
 }
 
 int virtio_mmio_init(struct virtio_mmio *mmio, struct virtio_device *dev, uint64_t base,

@@ -31,6 +31,23 @@ struct virtio_mmio {
 };
 
 /*
+ * The contracts below are ACSL, proven by `make prove` (the README's
+ * "Proofs" section says under which assumptions): for any offset, size and
+ * value, an access is free of run-time errors and changes nothing but the
+ * transport's registers, the device's common state and the access's value.
+ */
+/*@
+  // A transport as virtio_mmio_init sets it up: its device's common state
+  // well formed, and the transport's own registers apart from all of it.
+  predicate virtio_mmio_ok(struct virtio_mmio *m) =
+    \valid(m) && virtio_device_ok(m->dev) && \separated(m, m->dev, m->dev->ops, &m->dev->vm->mem);
+
+  // The access the bus hands the transport, apart from all of that too.
+  predicate virtio_mmio_access_ok(struct virtio_mmio *m, struct access *acc) =
+    \valid(acc) && \separated(acc, m, m->dev, m->dev->ops, &m->dev->vm->mem);
+*/
+
+/*
  * Attaches `dev` at [base, base + VIRTIO_MMIO_SIZE) with interrupt
  * `irq_line`: registers the window on the VM's bus and describes the device
  * for the guest. 0 or a negative SVMM error.
@@ -38,16 +55,43 @@ struct virtio_mmio {
 int virtio_mmio_init(struct virtio_mmio *mmio, struct virtio_device *dev, uint64_t base,
 		     unsigned irq_line);
 
-/* The bus handler. */
-int virtio_mmio_access(void *mmio, struct access *acc, uint64_t offset);
+/* The bus handler; `opaque` is the struct virtio_mmio. */
+/*@ requires virtio_mmio_ok((struct virtio_mmio *)opaque);
+    requires virtio_mmio_access_ok((struct virtio_mmio *)opaque, acc);
+    assigns ((struct virtio_mmio *)opaque)->device_features_sel,
+	    ((struct virtio_mmio *)opaque)->driver_features_sel,
+	    ((struct virtio_mmio *)opaque)->queue_sel,
+	    ((struct virtio_mmio *)opaque)->interrupt_status,
+	    ((struct virtio_mmio *)opaque)->bad_access_log,
+	    ((struct virtio_mmio *)opaque)->dev->device_features,
+	    ((struct virtio_mmio *)opaque)->dev->driver_features,
+	    ((struct virtio_mmio *)opaque)->dev->status,
+	    ((struct virtio_mmio *)opaque)->dev->config_generation,
+	    ((struct virtio_mmio *)opaque)->dev->queues[0 .. VIRTIO_MAX_QUEUES - 1],
+	    ((struct virtio_mmio *)opaque)->dev->guest_error_log,
+	    acc->value;
+    ensures virtio_mmio_ok((struct virtio_mmio *)opaque);
+    ensures \result == 0; */
+int virtio_mmio_access(void *opaque, struct access *acc, uint64_t offset);
 
 /* Back to power-on state, as if the driver wrote 0 to Status (a VM reset). */
+/*@ requires virtio_mmio_ok(mmio);
+    assigns mmio->device_features_sel, mmio->driver_features_sel, mmio->queue_sel,
+	    mmio->interrupt_status, mmio->dev->device_features, mmio->dev->driver_features,
+	    mmio->dev->status, mmio->dev->config_generation,
+	    mmio->dev->queues[0 .. VIRTIO_MAX_QUEUES - 1], mmio->dev->guest_error_log;
+    ensures virtio_mmio_ok(mmio); */
 void virtio_mmio_reset(struct virtio_mmio *mmio);
 
 /*
  * A QueueNotify that arrived another way (a KVM ioeventfd): the same as the
  * guest writing `queue` to the register.
  */
+/*@ requires virtio_mmio_ok(mmio);
+    assigns mmio->bad_access_log, mmio->dev->device_features, mmio->dev->driver_features,
+	    mmio->dev->status, mmio->dev->config_generation,
+	    mmio->dev->queues[0 .. VIRTIO_MAX_QUEUES - 1], mmio->dev->guest_error_log;
+    ensures virtio_mmio_ok(mmio); */
 void virtio_mmio_notify(struct virtio_mmio *mmio, unsigned queue);
 
 #endif

@@ -129,6 +129,14 @@ struct vgic {
 	struct log_ratelimit bad_access_log, bad_event_log, inject_log;
 };
 
+/*@
+  // What vgic_init sets up: 1 to 8 vCPUs, INTIDs 0 to num_irqs - 1 (32 to
+  // 1020 of them) and 1 to 64 list registers per vCPU.
+  predicate vgic_ok(struct vgic *g) =
+    \valid(g) && 1 <= g->cpus <= VGIC_MAX_CPUS &&
+    VGIC_NR_PRIVATE <= g->num_irqs <= VGIC_MAX_INTIDS && 1 <= g->num_lrs <= VGIC_MAX_LRS;
+*/
+
 /*
  * Sets up a distributor in its reset state for `cpus` vCPUs (1..8),
  * INTIDs 0..num_irqs-1 (32..1020; GICD_TYPER reports them rounded up to a
@@ -149,12 +157,24 @@ int vgic_attach(struct vgic *g, uint64_t base, uint64_t size);
 void vgic_reset(struct vgic *g);
 
 /*
- * The bus handler for the distributor. Word accesses reach every register;
+ * The bus handler for the distributor (`opaque` is the struct vgic),
+ * proven by `make prove` to be free of run-time errors and to change
+ * nothing outside the vGIC but the access's value. Word accesses reach every register;
  * byte accesses only GICD_IPRIORITYR, GICD_ITARGETSR, GICD_CPENDSGIR and
  * GICD_SPENDSGIR, as the GICv2 architecture allows. Any other size or an
  * unaligned offset reads as zero, writes nothing and returns -SVMM_EINVAL.
  */
-int vgic_dist_access(void *vgic, struct access *acc, uint64_t offset);
+/*@ requires vgic_ok((struct vgic *)opaque) && \valid(acc);
+    requires \separated(acc, (struct vgic *)opaque);
+    assigns ((struct vgic *)opaque)->ctlr, ((struct vgic *)opaque)->spi[0 .. VGIC_WORDS - 1],
+	    ((struct vgic *)opaque)->spi_priority[0 .. VGIC_MAX_INTIDS - 1],
+	    ((struct vgic *)opaque)->spi_target[0 .. VGIC_MAX_INTIDS - 1],
+	    ((struct vgic *)opaque)->cpu[0 .. VGIC_MAX_CPUS - 1],
+	    ((struct vgic *)opaque)->bad_access_log,
+	    ((struct vgic *)opaque)->inject_log, acc->value;
+    ensures vgic_ok((struct vgic *)opaque);
+    ensures \result <= 0; */
+int vgic_dist_access(void *opaque, struct access *acc, uint64_t offset);
 
 /*
  * Drives the input line of SPI `intid` (32..num_irqs-1). A level-sensitive
