@@ -125,6 +125,11 @@ $(BUILD)/tests/test_console_queue: tests/unit/test_console_queue.c host/sel4/con
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libsvmm.a $(LDLIBS) -lcmocka
 
+$(BUILD)/tests/test_mgmt_prompt: tests/unit/test_mgmt_prompt.c host/sel4/mgmt_prompt.c \
+		host/sel4/format.c $(BUILD)/libsvmm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libsvmm.a $(LDLIBS) -lcmocka
+
 check-unit: $(UNIT_BINS)
 	@bash tests/run-unit.sh $(UNIT_BINS)
 
