@@ -6,6 +6,7 @@
 
 #define KEY_BACKSPACE 0x08
 #define KEY_DELETE    0x7f
+#define KEY_REDRAW    0x0c /* Ctrl-L */
 
 static const char usage[] = "list, status NAME, stop NAME, start NAME, restart NAME";
 
@@ -158,6 +159,9 @@ void mgmt_prompt_input(struct mgmt_prompt *p, const char *data, size_t len)
 		p->after_cr = c == '\r';
 		if (c == '\r' || (c == '\n' && !after_cr)) {
 			finish_line(p);
+		} else if (c == KEY_REDRAW) {
+			mgmt_prompt_show(p);
+			emit(p, p->line, p->len);
 		} else if (c == KEY_BACKSPACE || c == KEY_DELETE) {
 			if (p->len > 0 && !p->overflow) {
 				p->len--;

@@ -13,7 +13,9 @@
  * The command words, the VM-name rule and which commands take a name are
  * core/vm_command.c's, the control API's on Linux. Editing: printable ASCII
  * is kept and echoed, backspace (BS or DEL) takes one back, CR or LF ends
- * the line (CR LF counts once); other bytes are dropped. A line longer than
+ * the line (CR LF counts once), Ctrl-L shows the prompt and the line so far
+ * again (the multiplexer sends one when Ctrl-A m selects the prompt); other
+ * bytes are dropped. A line longer than
  * MGMT_PROMPT_MAX_LINE is refused whole when it ends. Every refusal is one
  * line starting "error: "; nothing else happens.
  */

@@ -14,7 +14,7 @@
 # "console": "none" runs to its end without a line of its own on the UART.
 # Without an SDK it says SKIP and succeeds.
 # usage: tests/sel4/run.sh [MICROKIT_SDK [CASE...]]   (SEL4_TIMEOUT: seconds per boot, 120)
-# CASEs: marker echo smp blk hostile shared two reboot budget select quiet; the default is all
+# CASEs: marker echo smp blk hostile shared two reboot budget select manage quiet; the default is all
 # but two, which hangs in Microkit's CapDL initializer before svmm starts (known).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -159,6 +159,17 @@ else
 		boot select --smp 4 --until "[b] svmm: guest powered off" \
 			--send "[b] SVMM-GUEST-READY" '\x01\x012hello-b' --absent "[a] SVMM-GUEST-GOT" \
 			"console: b: input goes here" "[b] SVMM-GUEST-GOT=hello-b"
+	# The management prompt (Ctrl-A m; through QEMU's console, Ctrl-A twice): hostile lines get
+	# one error each, list shows the VMs, restart a boots a again; b's heartbeat goes on after.
+	printf '{"name": "manage", "scheduling": "direct", "management": true, "vms": [%s, %s]}\n' \
+		"$(vm a 1 1 "heartbeat svmm.beats=0")" "$(vm b 1 2 "heartbeat svmm.beats=0")" \
+		>"$out/manage.json"
+	want manage && build_system manage "$out/manage.json" &&
+		boot manage --smp 4 --then "[b] SVMM-GUEST-BEAT=" \
+			--send "[b] SVMM-GUEST-BEAT=3" '\x01\x01mfrobnicate\rstop nosuch\rlist\rrestart a' \
+			"console: mgmt: input goes here" "[mgmt] error: unknown command" \
+			'[mgmt] error: stop: no VM named "nosuch"' "[mgmt] a: running" \
+			"[mgmt] a: restarted" "[a] SVMM-GUEST-INIT-OK*2"
 	# b has no console: the multiplexer reports its state, nothing it prints.
 	printf '{"name": "quiet", "scheduling": "direct", "vms": [%s, %s]}\n' \
 		"$(vm a 1 1 marker)" "$(vm b 1 2 marker '"console": "none"')" >"$out/quiet.json"

@@ -17,6 +17,7 @@
 
 #include "core/vm_command.h"
 #include "host/sel4/mgmt_prompt.h"
+#include "host/sel4/vm_names.h"
 
 struct screen {
 	char text[8192];
@@ -234,6 +235,34 @@ static void test_editing(void **state)
 	assert_int_equal(s.requests[0].command, VM_COMMAND_RESTART);
 	mgmt_prompt_reply(&p, "a: restarted");
 	assert_non_null(strstr(s.text, "a: restarted\r\n"));
+	/* Ctrl-L: the prompt and the unfinished line again, nothing sent. */
+	setup(&p, &s);
+	type(&p, "sta\x0c");
+	assert_string_equal(s.text, "sta" MGMT_PROMPT_TEXT "sta");
+	type(&p, "tus a\r");
+	assert_int_equal(s.request_count, 1);
+	assert_int_equal(s.requests[0].command, VM_COMMAND_STATUS);
+}
+
+/* The packaged name list the multiplexer and the management PD share. */
+static void test_vm_names(void **state)
+{
+	static const char list[] = "a\nb none\n\nc";
+	char overlong[100];
+	struct vm_name read[3];
+
+	(void)state;
+	assert_int_equal(vm_names_read(list, sizeof(list) - 1, read, 3), 3);
+	assert_string_equal(read[0].name, "a");
+	assert_false(read[0].quiet);
+	assert_string_equal(read[1].name, "b");
+	assert_true(read[1].quiet);
+	assert_string_equal(read[2].name, "c");
+	assert_int_equal(vm_names_read(list, sizeof(list) - 1, read, 2), 2);
+	assert_int_equal(vm_names_read("", 0, read, 3), 0);
+	memset(overlong, 'n', sizeof(overlong));
+	assert_int_equal(vm_names_read(overlong, sizeof(overlong), read, 3), 1);
+	assert_int_equal(strlen(read[0].name), VM_COMMAND_NAME_MAX);
 }
 
 int main(void)
@@ -244,6 +273,7 @@ int main(void)
 	    cmocka_unit_test(test_hostile_lines_refused),
 	    cmocka_unit_test(test_control_bytes_dropped),
 	    cmocka_unit_test(test_editing),
+	    cmocka_unit_test(test_vm_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
