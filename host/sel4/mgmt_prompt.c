@@ -29,12 +29,17 @@ static void emit(struct mgmt_prompt *p, const char *text, size_t len)
 void mgmt_prompt_show(struct mgmt_prompt *p)
 {
 	emit(p, MGMT_PROMPT_TEXT, sizeof(MGMT_PROMPT_TEXT) - 1);
+	emit(p, p->line, p->overflow ? 0 : p->len);
+	p->line_open = true;
 }
 
 void mgmt_prompt_reply(struct mgmt_prompt *p, const char *text)
 {
+	if (p->line_open)
+		emit(p, "\r\n", 2);
 	emit(p, text, strlen(text));
 	emit(p, "\r\n", 2);
+	p->line_open = false;
 }
 
 static bool is_blank(char c)
@@ -132,6 +137,7 @@ static void finish_line(struct mgmt_prompt *p)
 	int result;
 
 	emit(p, "\r\n", 2);
+	p->line_open = false;
 	if (p->overflow) {
 		sel4_format(why, sizeof(why), "error: line longer than %u characters",
 			    (unsigned)MGMT_PROMPT_MAX_LINE);
@@ -161,7 +167,6 @@ void mgmt_prompt_input(struct mgmt_prompt *p, const char *data, size_t len)
 			finish_line(p);
 		} else if (c == KEY_REDRAW) {
 			mgmt_prompt_show(p);
-			emit(p, p->line, p->len);
 		} else if (c == KEY_BACKSPACE || c == KEY_DELETE) {
 			if (p->len > 0 && !p->overflow) {
 				p->len--;
@@ -173,6 +178,7 @@ void mgmt_prompt_input(struct mgmt_prompt *p, const char *data, size_t len)
 			if (p->len < sizeof(p->line)) {
 				p->line[p->len++] = c;
 				emit(p, &c, 1);
+				p->line_open = true;
 			} else {
 				p->overflow = true;
 			}

@@ -51,8 +51,9 @@ struct mgmt_prompt {
 	unsigned vm_count;
 	char line[MGMT_PROMPT_MAX_LINE];
 	size_t len;
-	bool overflow; /* the line went past MGMT_PROMPT_MAX_LINE: refused at its end */
-	bool after_cr; /* an LF right after a CR ends nothing */
+	bool overflow;	/* the line went past MGMT_PROMPT_MAX_LINE: refused at its end */
+	bool after_cr;	/* an LF right after a CR ends nothing */
+	bool line_open; /* the prompt (and what was typed) is on the terminal's line */
 };
 
 /* The VMs the prompt knows, by name (kept, not copied); at most MGMT_PROMPT_MAX_VMS. */
@@ -62,10 +63,13 @@ void mgmt_prompt_init(struct mgmt_prompt *p, const struct mgmt_prompt_ops *ops,
 /* Terminal input: echoed, edited, and each finished line parsed and handed on. */
 void mgmt_prompt_input(struct mgmt_prompt *p, const char *data, size_t len);
 
-/* Shows the prompt. */
+/* Shows the prompt and what has been typed of the next line. */
 void mgmt_prompt_show(struct mgmt_prompt *p);
 
-/* One line of answer (without its line end). */
+/*
+ * One line of answer (without its line end), on a line of its own: an
+ * answer that comes late, after the prompt is back, first ends that line.
+ */
 void mgmt_prompt_reply(struct mgmt_prompt *p, const char *text);
 
 /*

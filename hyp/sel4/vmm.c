@@ -417,6 +417,8 @@ static enum mgmt_result carry_out(struct sel4_vmm *v, enum mgmt_request_code cod
 	if (d.effect == VM_EFFECT_RESET) {
 		log_message(&v->vm.log, LOG_INFO, "%s by the management PD",
 			    code == MGMT_REQUEST_START ? "started" : "restarted");
+		/* The multiplexer reports "rebooting", then "running", as for a guest's reboot. */
+		console_state(v, CONQ_STATE_REBOOTING);
 		return restart(v) == 0 ? MGMT_RESULT_DONE : MGMT_RESULT_FAILED;
 	}
 	return MGMT_RESULT_DONE;

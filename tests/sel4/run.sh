@@ -160,16 +160,24 @@ else
 			--send "[b] SVMM-GUEST-READY" '\x01\x012hello-b' --absent "[a] SVMM-GUEST-GOT" \
 			"console: b: input goes here" "[b] SVMM-GUEST-GOT=hello-b"
 	# The management prompt (Ctrl-A m; through QEMU's console, Ctrl-A twice): hostile lines get
-	# one error each, list shows the VMs, restart a boots a again; b's heartbeat goes on after.
+	# one error each and change nothing, list shows the VMs, start refuses a running VM; then a
+	# is stopped, started and restarted, and b's heartbeat goes on after a is back a third time.
+	# One request for a VM at a time (a second one is refused while the first is answered),
+	# so each waits for the answer before it; the restart, for a's heartbeat after the start.
 	printf '{"name": "manage", "scheduling": "direct", "management": true, "vms": [%s, %s]}\n' \
 		"$(vm a 1 1 "heartbeat svmm.beats=0")" "$(vm b 1 2 "heartbeat svmm.beats=0")" \
 		>"$out/manage.json"
 	want manage && build_system manage "$out/manage.json" &&
 		boot manage --smp 4 --then "[b] SVMM-GUEST-BEAT=" \
-			--send "[b] SVMM-GUEST-BEAT=3" '\x01\x01mfrobnicate\rstop nosuch\rlist\rrestart a' \
+			--send "[b] SVMM-GUEST-BEAT=3" '\x01\x01mfrobnicate\rstop nosuch\rlist\rstart a' \
+			--send "[mgmt] error: a: the VM is running" 'stop a' \
+			--send "[mgmt] a: stopped" 'status a' --send "[mgmt] a: stopped, boot" 'start a' \
+			--send "[a] SVMM-GUEST-BEAT=" 'restart a' \
 			"console: mgmt: input goes here" "[mgmt] error: unknown command" \
 			'[mgmt] error: stop: no VM named "nosuch"' "[mgmt] a: running" \
-			"[mgmt] a: restarted" "[a] SVMM-GUEST-INIT-OK*2"
+			"[mgmt] error: a: the VM is running" "console: a: stopped" \
+			"[mgmt] a: stopped, boot 1, up 0 s, 1 vCPU, 128 MiB" "[mgmt] a: started" \
+			"[mgmt] a: restarted" "[a] SVMM-GUEST-INIT-OK*3"
 	# b has no console: the multiplexer reports its state, nothing it prints.
 	printf '{"name": "quiet", "scheduling": "direct", "vms": [%s, %s]}\n' \
 		"$(vm a 1 1 marker)" "$(vm b 1 2 marker '"console": "none"')" >"$out/quiet.json"

@@ -242,6 +242,16 @@ static void test_editing(void **state)
 	type(&p, "tus a\r");
 	assert_int_equal(s.request_count, 1);
 	assert_int_equal(s.requests[0].command, VM_COMMAND_STATUS);
+	/* A late answer, after the prompt is back and half a line typed: on its own line. */
+	setup(&p, &s);
+	mgmt_prompt_show(&p);
+	type(&p, "li");
+	mgmt_prompt_reply(&p, "a: stopped");
+	mgmt_prompt_show(&p);
+	assert_string_equal(s.text, MGMT_PROMPT_TEXT "li\r\na: stopped\r\n" MGMT_PROMPT_TEXT "li");
+	type(&p, "st\r");
+	assert_int_equal(s.request_count, 1);
+	assert_int_equal(s.requests[0].command, VM_COMMAND_LIST);
 }
 
 /* The packaged name list the multiplexer and the management PD share. */
