@@ -125,6 +125,11 @@ $(BUILD)/tests/test_console_queue: tests/unit/test_console_queue.c host/sel4/con
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libsvmm.a $(LDLIBS) -lcmocka
 
+$(BUILD)/tests/test_mgmt_prompt: tests/unit/test_mgmt_prompt.c host/sel4/mgmt_prompt.c \
+		host/sel4/format.c host/sel4/vm_names.c $(BUILD)/libsvmm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libsvmm.a $(LDLIBS) -lcmocka
+
 check-unit: $(UNIT_BINS)
 	@bash tests/run-unit.sh $(UNIT_BINS)
 
@@ -211,8 +216,9 @@ check-lab:
 # with that VM's images (section .rodata.svmm_guest); a VM with a disk gets
 # its own block server with the disk image packaged into it (the guest's
 # writes change that copy in memory, never the file); a system of several
-# VMs gets the console multiplexer, console_mux.elf, and every system the
-# timer PD, timer.elf (the alarm of idle vCPUs). The microkit tool makes
+# VMs gets the console multiplexer, console_mux.elf (and with "management"
+# the management PD, mgmt.elf), and every system the timer PD, timer.elf
+# (the alarm of idle vCPUs). The microkit tool makes
 # $(SEL4_OUT)/loader.img, which QEMU boots (tests/sel4/run.sh; -smp 4 for
 # the smp- configs).
 MICROKIT_BOARD ?= qemu_virt_aarch64
@@ -233,7 +239,8 @@ SEL4_CFLAGS = -std=c11 -O2 -g -ffreestanding -fno-builtin -fno-stack-protector -
 	$(WARNINGS) -I. -isystem $(SEL4_BOARD_DIR)/include -MMD -MP
 SEL4_SRCS := core/string.c $(CORE_SRCS) $(filter-out arch/aarch64/fdt.c,$(ARCH_SRCS)) $(DEV_SRCS) \
 	machine/machine.c $(wildcard hyp/sel4/*.c) \
-	$(filter-out host/sel4/blk_server.c host/sel4/console_mux_pd.c host/sel4/timer_pd.c,\
+	$(filter-out host/sel4/blk_server.c host/sel4/console_mux_pd.c host/sel4/timer_pd.c \
+		host/sel4/mgmt_pd.c host/sel4/mgmt_prompt.c host/sel4/vm_names.c,\
 		$(wildcard host/sel4/*.c))
 SEL4_OBJS = $(SEL4_SRCS:%.c=$(SEL4_OUT)/obj/%.o)
 # virtio/ as an archive: svmm.elf takes the devices machine/machine.c can put on the bus.
@@ -241,7 +248,12 @@ SEL4_VIRTIO_OBJS = $(VIRTIO_SRCS:%.c=$(SEL4_OUT)/obj/%.o)
 SEL4_BLK_OBJS = $(addprefix $(SEL4_OUT)/obj/,host/sel4/blk_server.o host/sel4/block_queue.o \
 	core/string.o)
 SEL4_MUX_OBJS = $(addprefix $(SEL4_OUT)/obj/,host/sel4/console_mux_pd.o \
-	host/sel4/console_queue.o host/sel4/board_uart.o core/console_mux.o core/string.o)
+	host/sel4/console_queue.o host/sel4/board_uart.o host/sel4/vm_names.o core/console_mux.o \
+	core/string.o)
+# The management PD: its prompt, the console queue to the multiplexer, the lifecycle's words.
+SEL4_MGMT_OBJS = $(addprefix $(SEL4_OUT)/obj/,host/sel4/mgmt_pd.o host/sel4/mgmt_prompt.o \
+	host/sel4/console_queue.o host/sel4/vm_names.o host/sel4/format.o core/vm_command.o \
+	core/vm_lifecycle.o core/string.o)
 SEL4_LINK = $(SEL4_LD) -L$(SEL4_BOARD_DIR)/lib $^ -lmicrokit -Tmicrokit.ld \
 	$(shell $(SEL4_CC) -print-libgcc-file-name) -o $@
 DISK ?=
@@ -268,6 +280,7 @@ endif
 SEL4_VMM_ELFS = $(foreach vm,$(SEL4_SYSTEM_VMS),$(SEL4_OUT)/$(SEL4_SYSTEM_IMAGE_$(vm)))
 SEL4_BLK_ELFS = $(foreach vm,$(SEL4_SYSTEM_VMS),$(if $(SEL4_SYSTEM_BLK_$(vm)),$(SEL4_OUT)/$(SEL4_SYSTEM_BLK_$(vm))))
 SEL4_MUX_ELF = $(if $(SEL4_SYSTEM_MUX),$(SEL4_OUT)/console_mux.elf)
+SEL4_MGMT_ELF = $(if $(SEL4_SYSTEM_MGMT),$(SEL4_OUT)/mgmt.elf)
 
 sel4-image: $(SEL4_OUT)/loader.img
 
@@ -278,7 +291,7 @@ $(SEL4_OUT)/obj/%.o: %.c
 # seL4's headers use GNU C's `asm`: the files that include them are C11
 # with GNU extensions.
 $(SEL4_OUT)/obj/hyp/sel4/%.o $(SEL4_OUT)/obj/host/sel4/blk_server.o \
-	$(SEL4_OUT)/obj/host/sel4/console_mux_pd.o \
+	$(SEL4_OUT)/obj/host/sel4/console_mux_pd.o $(SEL4_OUT)/obj/host/sel4/mgmt_pd.o \
 	$(SEL4_OUT)/obj/host/sel4/timer_pd.o: SEL4_CFLAGS += -std=gnu11
 
 $(SEL4_OUT)/libvirtio.a: $(SEL4_VIRTIO_OBJS)
@@ -323,6 +336,10 @@ $(SEL4_OUT)/obj/console_names.o: host/sel4/console_names.S $(SEL4_OUT)/console_n
 $(SEL4_OUT)/console_mux.elf: $(SEL4_MUX_OBJS) $(SEL4_OUT)/obj/console_names.o
 	$(SEL4_LINK)
 
+# A system with "management": the management PD, with the same names packaged.
+$(SEL4_OUT)/mgmt.elf: $(SEL4_MGMT_OBJS) $(SEL4_OUT)/obj/console_names.o
+	$(SEL4_LINK)
+
 # Every system's timer PD: the alarm that wakes each svmm's parked vCPUs.
 SEL4_TIMER_OBJS = $(addprefix $(SEL4_OUT)/obj/,host/sel4/timer_pd.o core/timeouts.o core/string.o)
 $(SEL4_OUT)/timer.elf: $(SEL4_TIMER_OBJS)
@@ -334,13 +351,15 @@ $(SEL4_OUT)/obj/bench/sel4/spinner.o: SEL4_CFLAGS += -std=gnu11
 $(SEL4_OUT)/spinner.elf: $(SEL4_SPINNER_OBJS)
 	$(SEL4_LINK)
 
-$(SEL4_OUT)/loader.img: $(SEL4_VMM_ELFS) $(SEL4_BLK_ELFS) $(SEL4_MUX_ELF) $(SEL4_OUT)/timer.elf \
+$(SEL4_OUT)/loader.img: $(SEL4_VMM_ELFS) $(SEL4_BLK_ELFS) $(SEL4_MUX_ELF) $(SEL4_MGMT_ELF) \
+		$(SEL4_OUT)/timer.elf \
 		$(SEL4_OUT)/svmm.system
 	$(MICROKIT_SDK)/bin/microkit $(SEL4_OUT)/svmm.system --search-path $(SEL4_OUT) \
 		--board $(MICROKIT_BOARD) --config $(MICROKIT_CONFIG) -o $@ -r $(SEL4_OUT)/report.txt
 	@ls -l $@ $(SEL4_VMM_ELFS) | awk '{print "sel4:", $$5, $$9}'
 
 -include $(SEL4_OBJS:.o=.d) $(SEL4_VIRTIO_OBJS:.o=.d) $(SEL4_BLK_OBJS:.o=.d) $(SEL4_MUX_OBJS:.o=.d) \
+	$(SEL4_MGMT_OBJS:.o=.d) \
 	$(SEL4_SPINNER_OBJS:.o=.d)
 
 # Builds and boots svmm on seL4 in QEMU; SKIPs (successfully) without MICROKIT_SDK.

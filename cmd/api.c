@@ -9,11 +9,11 @@
 /* As long as QEMU's gpio-key holds it: well past gpio-keys' debounce (5 ms). */
 #define VM_API_KEY_PRESS_MS 100
 
-static char *vm_api_refuse(enum api_command command, const char *why)
+static char *vm_api_refuse(enum vm_command command, const char *why)
 {
 	char line[256];
 
-	snprintf(line, sizeof(line), "%s: %s", api_command_name(command), why);
+	snprintf(line, sizeof(line), "%s: %s", vm_command_name(command), why);
 	return api_reply_error_line(line);
 }
 
@@ -100,7 +100,7 @@ static char *vm_api_report(struct vm_api *api, const struct api_request *req)
 
 	json_object_object_add(result, "state",
 			       json_object_new_string(vm_state_name(api->lifecycle.state)));
-	api->ops->report(api->ctx, result, req->command == API_METRICS);
+	api->ops->report(api->ctx, result, req->command == VM_COMMAND_METRICS);
 	json_object_object_add(reply, "result", result);
 	return api_reply_line(reply);
 }
@@ -110,20 +110,20 @@ static char *vm_api_handle(void *ctx, const struct api_request *req)
 	struct vm_api *api = ctx;
 
 	switch (req->command) {
-	case API_STATUS:
-	case API_METRICS:
+	case VM_COMMAND_STATUS:
+	case VM_COMMAND_METRICS:
 		return vm_api_report(api, req);
-	case API_PAUSE:
+	case VM_COMMAND_PAUSE:
 		return vm_api_lifecycle(api, req, VM_ACTION_PAUSE);
-	case API_RESUME:
+	case VM_COMMAND_RESUME:
 		return vm_api_lifecycle(api, req, VM_ACTION_RESUME);
-	case API_RESET:
+	case VM_COMMAND_RESET:
 		return vm_api_lifecycle(api, req, VM_ACTION_RESET);
-	case API_STOP:
+	case VM_COMMAND_STOP:
 		return vm_api_stop(api, req);
-	case API_LIST:
-	case API_START:
-	case API_RESTART:
+	case VM_COMMAND_LIST:
+	case VM_COMMAND_START:
+	case VM_COMMAND_RESTART:
 		break;
 	}
 	return vm_api_refuse(req->command, "only the multi-VM runner (svmm run --config SYS.json) "

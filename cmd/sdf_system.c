@@ -28,6 +28,8 @@ static int write_make_fragment(const struct system_config *sys, const struct sdf
 	for (unsigned i = 0; i < sys->vm_count; i++)
 		fprintf(out, " %s", sys->vms[i].name);
 	fprintf(out, "\nSEL4_SYSTEM_MUX := %s\n", sys->vm_count > 1 ? "yes" : "");
+	/* sdf_write_system() refused management for a lone VM. */
+	fprintf(out, "SEL4_SYSTEM_MGMT := %s\n", sys->management ? "yes" : "");
 	for (unsigned i = 0; i < sys->vm_count; i++) {
 		const struct vm_config *vm = &sys->vms[i];
 
@@ -96,6 +98,9 @@ static int write_settings(const char *dir, const struct system_config *sys, unsi
 	fprintf(out, "on_reboot=%s\n", vm->on_reboot == ON_REBOOT_RESTART ? "restart" : "stop");
 	/* The SDF joins every svmm to the timer PD: it can park a vCPU in WFI. */
 	fputs("wfi_park=1\n", out);
+	/* And with "management", to the management PD, which svmm reports to. */
+	if (sys->management)
+		fputs("management=1\n", out);
 	if (fclose(out) != 0) {
 		fprintf(stderr, "svmm: --build-dir: cannot write %s\n", path);
 		return -1;

@@ -24,7 +24,7 @@ static char *system_api_refuse(const struct api_request *req, const char *why)
 {
 	char line[256];
 
-	snprintf(line, sizeof(line), "%s %s: %s", api_command_name(req->command), req->name, why);
+	snprintf(line, sizeof(line), "%s %s: %s", vm_command_name(req->command), req->name, why);
 	return api_reply_error_line(line);
 }
 
@@ -82,7 +82,7 @@ static char *system_api_handle(void *ctx, const struct api_request *req)
 
 	if (req->name[0] != '\0' && vm < 0)
 		return system_api_refuse(req, "no VM of that name in this system");
-	if (req->command == API_LIST || (req->command == API_STATUS && vm < 0)) {
+	if (req->command == VM_COMMAND_LIST || (req->command == VM_COMMAND_STATUS && vm < 0)) {
 		reply = api_reply_ok(req->command);
 		list = json_object_new_array();
 		for (unsigned i = 0; i < api->ops->count(api->ctx); i++)
@@ -96,26 +96,26 @@ static char *system_api_handle(void *ctx, const struct api_request *req)
 		return api_reply_error_line("this command needs a \"name\" in the multi-VM runner; "
 					    "a VM's own commands are at its \"api\" socket");
 	switch (req->command) {
-	case API_STATUS:
+	case VM_COMMAND_STATUS:
 		reply = api_reply_ok(req->command);
 		json_object_object_add(reply, "result", system_api_vm(api, (unsigned)vm));
 		return api_reply_line(reply);
-	case API_START:
+	case VM_COMMAND_START:
 		if (api->ops->pid(api->ctx, (unsigned)vm) > 0)
 			return system_api_refuse(req, "already running");
 		if (api->ops->start(api->ctx, (unsigned)vm) < 0)
 			return system_api_refuse(req, "could not start it (see svmm's messages)");
 		break;
-	case API_STOP:
-	case API_RESTART:
+	case VM_COMMAND_STOP:
+	case VM_COMMAND_RESTART:
 		if (api->ops->pid(api->ctx, (unsigned)vm) <= 0) {
-			if (req->command == API_STOP)
+			if (req->command == VM_COMMAND_STOP)
 				return system_api_refuse(req, "not running");
 			if (api->ops->start(api->ctx, (unsigned)vm) < 0)
 				return system_api_refuse(req, "could not start it");
 			break;
 		}
-		api->ops->expect_end(api->ctx, (unsigned)vm, req->command == API_RESTART);
+		api->ops->expect_end(api->ctx, (unsigned)vm, req->command == VM_COMMAND_RESTART);
 		system_api_stop_vm(api, (unsigned)vm, req);
 		break;
 	default:

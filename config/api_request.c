@@ -5,37 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const api_command_names[] = {
-    [API_STATUS] = "status", [API_PAUSE] = "pause", [API_RESUME] = "resume",
-    [API_RESET] = "reset",   [API_STOP] = "stop",   [API_METRICS] = "metrics",
-    [API_LIST] = "list",     [API_START] = "start", [API_RESTART] = "restart",
-};
-
-#define API_COMMAND_COUNT (sizeof(api_command_names) / sizeof(api_command_names[0]))
-
-const char *api_command_name(enum api_command command)
-{
-	return (unsigned)command < API_COMMAND_COUNT ? api_command_names[command] : "unknown";
-}
-
 static int api_fail(char *why, size_t why_len, const char *message, const char *detail)
 {
 	snprintf(why, why_len, "%s%s", message, detail);
 	return -1;
-}
-
-static bool api_name_valid(const char *name, size_t len)
-{
-	if (len == 0 || len > API_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
 }
 
 static int api_parse_command(struct json_object *value, struct api_request *req, char *why,
@@ -46,12 +19,8 @@ static int api_parse_command(struct json_object *value, struct api_request *req,
 	if (value == NULL || !json_object_is_type(value, json_type_string))
 		return api_fail(why, why_len, "field \"command\": expected a string", "");
 	text = json_object_get_string(value);
-	for (unsigned i = 0; i < API_COMMAND_COUNT; i++) {
-		if (strcmp(text, api_command_names[i]) == 0) {
-			req->command = (enum api_command)i;
-			return 0;
-		}
-	}
+	if (vm_command_lookup(text, (size_t)json_object_get_string_len(value), &req->command))
+		return 0;
 	/* The command is not echoed: it may be anything, of any length. */
 	return api_fail(why, why_len, "unknown command (see docs/api.md)", "");
 }
@@ -75,7 +44,7 @@ static int api_parse_field(const char *key, struct json_object *value, struct ap
 		if (!json_object_is_type(value, json_type_string))
 			return api_fail(why, why_len, "field \"name\": expected a string", "");
 		len = (size_t)json_object_get_string_len(value);
-		if (!api_name_valid(name, len))
+		if (!vm_command_name_valid(name, len))
 			return api_fail(why, why_len,
 					"field \"name\": expected a VM name (1 to 64 of A-Z a-z "
 					"0-9 . _ -)",
@@ -105,16 +74,15 @@ static int api_parse_field(const char *key, struct json_object *value, struct ap
 	return api_fail(why, why_len, "unknown field (see docs/api.md)", "");
 }
 
-/* Which commands take a VM name: required, optional or refused. */
+/* Which commands take a VM name: core/vm_command.c's rule, in the API's words. */
 static int api_check_name(const struct api_request *req, char *why, size_t why_len)
 {
-	bool needs = req->command == API_START || req->command == API_RESTART;
+	const char *refused = vm_command_check_name(req->command, req->name[0] != '\0', false);
 
-	if (needs && req->name[0] == '\0')
-		return api_fail(why, why_len, api_command_name(req->command), ": needs a \"name\"");
-	if (req->command == API_LIST && req->name[0] != '\0')
-		return api_fail(why, why_len, "list: takes no \"name\"", "");
-	return 0;
+	if (refused == NULL)
+		return 0;
+	snprintf(why, why_len, "%s: %s (field \"name\")", vm_command_name(req->command), refused);
+	return -1;
 }
 
 int api_request_parse(const char *line, size_t len, struct api_request *req, char *why,
@@ -175,13 +143,13 @@ int api_request_parse(const char *line, size_t len, struct api_request *req, cha
 	return err;
 }
 
-struct json_object *api_reply_ok(enum api_command command)
+struct json_object *api_reply_ok(enum vm_command command)
 {
 	struct json_object *reply = json_object_new_object();
 
 	json_object_object_add(reply, "version", json_object_new_int(API_VERSION));
 	json_object_object_add(reply, "ok", json_object_new_boolean(true));
-	json_object_object_add(reply, "command", json_object_new_string(api_command_name(command)));
+	json_object_object_add(reply, "command", json_object_new_string(vm_command_name(command)));
 	return reply;
 }
 

@@ -12,29 +12,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/vm_command.h"
+
 #define API_VERSION 1
 /* Longest request line, newline included; longer ones are refused unread. */
 #define API_MAX_LINE 4096
-#define API_NAME_MAX 64
+#define API_NAME_MAX VM_COMMAND_NAME_MAX
 /* A stop waits this long for the guest to power off before stopping it hard. */
 #define API_DEFAULT_STOP_TIMEOUT_MS 10000
 #define API_MAX_STOP_TIMEOUT_MS	    3600000
 
-enum api_command {
-	API_STATUS,
-	API_PAUSE,
-	API_RESUME,
-	API_RESET,
-	API_STOP,
-	API_METRICS,
-	/* The multi-VM runner's. */
-	API_LIST,
-	API_START,
-	API_RESTART,
-};
-
 struct api_request {
-	enum api_command command;
+	enum vm_command command;
 	char name[API_NAME_MAX + 1]; /* "" when the request names no VM */
 	unsigned timeout_ms;	     /* stop: the wait for the guest's power-off */
 	bool force;		     /* stop: no wait, a hard stop now */
@@ -47,10 +36,8 @@ struct api_request {
 int api_request_parse(const char *line, size_t len, struct api_request *req, char *why,
 		      size_t why_len);
 
-const char *api_command_name(enum api_command command);
-
 /* {"version":1,"ok":true,"command":...}, to which the caller adds its fields. */
-struct json_object *api_reply_ok(enum api_command command);
+struct json_object *api_reply_ok(enum vm_command command);
 
 /* The reply line for a refused or failed request: heap, newline-terminated. */
 char *api_reply_error_line(const char *why);

@@ -29,7 +29,8 @@
  *
  * Isolation by construction: a VM's RAM is one region mapped into its guest
  * and its own svmm only; a block queue only into its svmm and block server;
- * a console queue only into its svmm and the multiplexer. The one region
+ * a console queue only into its svmm and the multiplexer (the management
+ * PD's into it and the multiplexer). The one region
  * several VMs map is the GIC's virtual CPU interface, a hardware frame whose
  * state seL4 switches with the vCPU running on each core.
  *
@@ -243,9 +244,44 @@ static struct sdf_pd *add_irq_server(struct sdf_plan *plan, const char *name, co
 	return pd;
 }
 
+/*
+ * The management PD: a console queue shared with the multiplexer (the
+ * prompt's text both ways) and a channel to each svmm, which calls it.
+ * Nothing else: no VM's memory, no device, no irq.
+ */
+static void plan_mgmt(struct sdf_plan *plan, struct sdf_pd *const *vmms, struct sdf_pd *mux,
+		      const struct sdf_params *params)
+{
+	struct sdf_pd *mgmt = add_pd(plan, params->mgmt_name, params->mgmt_image,
+				     params->vaddr_limit - 2 * SDF_MIN_STACK);
+	const struct sdf_region *queue =
+	    add_region(plan, "mgmt_console", params->console_queue_size, SDF_SMALL_PAGE);
+
+	mgmt->space.kind = "management PD";
+	mgmt->sched.priority = params->mgmt_priority;
+	add_map(&mgmt->space, (struct sdf_map){.region = queue,
+					       .vaddr = params->vmm_console_queue_vaddr,
+					       .perms = "rw",
+					       .cached = true,
+					       .setvar_vaddr = SDF_SYMBOL_CONSOLE_QUEUE_VADDR});
+	add_map(&mux->space, (struct sdf_map){.region = queue,
+					      .vaddr = params->mux_mgmt_queue_vaddr,
+					      .perms = "rw",
+					      .cached = true,
+					      .setvar_vaddr = SDF_SYMBOL_MGMT_QUEUE_VADDR});
+	add_channel(plan, (struct sdf_end){.pd = mgmt, .id = params->mgmt_console_channel_id},
+		    (struct sdf_end){.pd = mux, .id = params->mux_mgmt_channel_id});
+	for (unsigned i = 0; i < plan->sys->vm_count; i++)
+		add_channel(
+		    plan,
+		    (struct sdf_end){.pd = vmms[i], .id = params->vmm_mgmt_channel_id, .pp = true},
+		    (struct sdf_end){.pd = mgmt, .id = params->mgmt_first_vm_channel_id + i});
+}
+
 /* The multiplexer owns the board UART; VM i's console queue joins it to VM i's svmm. */
-static void plan_console_mux(struct sdf_plan *plan, struct sdf_pd *const *vmms,
-			     const struct sdf_region *uart, const struct sdf_params *params)
+static struct sdf_pd *plan_console_mux(struct sdf_plan *plan, struct sdf_pd *const *vmms,
+				       const struct sdf_region *uart,
+				       const struct sdf_params *params)
 {
 	struct sdf_pd *mux = add_irq_server(plan, params->mux_name, params->mux_image,
 					    "console multiplexer", params->mux_priority,
@@ -280,6 +316,7 @@ static void plan_console_mux(struct sdf_plan *plan, struct sdf_pd *const *vmms,
 			    (struct sdf_end){.pd = vmms[i], .id = params->vmm_console_channel_id},
 			    (struct sdf_end){.pd = mux, .id = params->mux_first_vm_channel_id + i});
 	}
+	return mux;
 }
 
 /*
@@ -327,7 +364,10 @@ static void build_plan(struct sdf_plan *plan, const struct system_config *sys,
 		vmms[0]->irq = params->uart_irq;
 		vmms[0]->irq_id = params->uart_channel_id;
 	} else {
-		plan_console_mux(plan, vmms, uart, params);
+		struct sdf_pd *mux = plan_console_mux(plan, vmms, uart, params);
+
+		if (sys->management)
+			plan_mgmt(plan, vmms, mux, params);
 	}
 	plan_timer(plan, vmms, params);
 }

@@ -9,8 +9,9 @@
  * (host/sel4/block_queue.h). One timer PD serves every svmm the alarm
  * that wakes its idle vCPUs (host/sel4/timer_protocol.h). A system of one VM has its svmm drive the
  * board UART; with several, a console multiplexer PD drives it and each svmm talks to it through a
- * console queue (host/sel4/console_queue.h). The schema is Microkit 2.3.0's (docs/manual.md,
- * "System Description File").
+ * console queue (host/sel4/console_queue.h); "management": true adds the management PD
+ * behind the multiplexer's Ctrl-A m prompt, joined to each svmm by a channel. The schema is
+ * Microkit 2.3.0's (docs/manual.md, "System Description File").
  */
 #ifndef SVMM_CONFIG_SDF_H
 #define SVMM_CONFIG_SDF_H
@@ -38,6 +39,8 @@
 /* With several VMs: svmm's console queue, and the multiplexer's first one (the rest follow). */
 #define SDF_SYMBOL_CONSOLE_QUEUE_VADDR	"console_queue_vaddr"
 #define SDF_SYMBOL_CONSOLE_QUEUES_VADDR "console_queues_vaddr"
+/* With "management": the multiplexer's end of the management PD's console queue. */
+#define SDF_SYMBOL_MGMT_QUEUE_VADDR "mgmt_queue_vaddr"
 
 /*
  * Board and SDK facts the SDF needs; none of them is in the VM description.
@@ -121,6 +124,23 @@ struct sdf_params {
 	uint64_t console_queue_size;	   /* one queue region per VM (CONSOLE_QUEUE_REGION_SIZE) */
 	uint64_t vmm_console_queue_vaddr;  /* in each svmm */
 	uint64_t mux_console_queues_vaddr; /* VM i's at this + i * console_queue_size */
+
+	/*
+	 * The management PD of a system with "management": true
+	 * (host/sel4/mgmt_pd.c). It maps one console queue, shared with the
+	 * multiplexer only (its prompt's text), at vmm_console_queue_vaddr as
+	 * an svmm does, and has one channel to each svmm, which calls it (a
+	 * protected procedure call: its priority is above every svmm's). No
+	 * VM's memory, no irq, no device.
+	 */
+	const char *mgmt_name;
+	const char *mgmt_image;
+	unsigned mgmt_priority;
+	unsigned mgmt_console_channel_id;  /* its channel to the multiplexer */
+	unsigned mgmt_first_vm_channel_id; /* VM i's svmm is this + i at the management PD */
+	unsigned vmm_mgmt_channel_id;	   /* svmm's end */
+	unsigned mux_mgmt_channel_id;	   /* the multiplexer's end */
+	uint64_t mux_mgmt_queue_vaddr;	   /* the queue in the multiplexer */
 };
 
 /*

@@ -79,6 +79,15 @@ struct sdf_params sdf_params_qemu_virt_aarch64(void)
 	    .console_queue_size = 0x1000,
 	    .vmm_console_queue_vaddr = 0x100400000,
 	    .mux_console_queues_vaddr = 0x10000000,
+	    .mgmt_name = "mgmt",
+	    .mgmt_image = "mgmt.elf",
+	    .mgmt_priority = 254,
+	    .mgmt_console_channel_id = 0,
+	    .mgmt_first_vm_channel_id = 1,
+	    .vmm_mgmt_channel_id = 5,
+	    .mux_mgmt_channel_id = 10, /* after the 9 VMs' 1..9 */
+	    /* After the 9 VMs' queues. */
+	    .mux_mgmt_queue_vaddr = 0x10000000 + SYSTEM_MAX_VMS * 0x1000,
 	};
 }
 
@@ -104,7 +113,9 @@ int sdf_check_params(const struct sdf_params *params, struct config_error *err)
 	    check_value("console multiplexer name", params->mux_name, err) < 0 ||
 	    check_value("console multiplexer image", params->mux_image, err) < 0 ||
 	    check_value("timer name", params->timer_name, err) < 0 ||
-	    check_value("timer image", params->timer_image, err) < 0)
+	    check_value("timer image", params->timer_image, err) < 0 ||
+	    check_value("management PD name", params->mgmt_name, err) < 0 ||
+	    check_value("management PD image", params->mgmt_image, err) < 0)
 		return -1;
 	if (params->max_vm_priority + 2 > SDF_MAX_PRIORITY)
 		return config_fail(
@@ -166,6 +177,26 @@ int sdf_check_params(const struct sdf_params *params, struct config_error *err)
 				   params->timer_first_client_channel_id,
 				   params->timer_first_client_channel_id + SYSTEM_MAX_VMS - 1,
 				   params->timer_irq_channel_id);
+	if (check_called_priority("management PD", params->mgmt_priority, params, err) < 0)
+		return -1;
+	if (params->vmm_mgmt_channel_id > SDF_MAX_ID ||
+	    params->vmm_mgmt_channel_id == params->uart_channel_id ||
+	    params->vmm_mgmt_channel_id == params->vmm_blk_channel_id ||
+	    params->vmm_mgmt_channel_id == params->vmm_console_channel_id ||
+	    params->vmm_mgmt_channel_id == params->vmm_timer_channel_id ||
+	    params->mgmt_first_vm_channel_id + SYSTEM_MAX_VMS > SDF_MAX_ID + 1 ||
+	    params->mgmt_first_vm_channel_id <= params->mgmt_console_channel_id ||
+	    params->mux_mgmt_channel_id > SDF_MAX_ID ||
+	    params->mux_mgmt_channel_id == params->mux_uart_channel_id ||
+	    (params->mux_mgmt_channel_id >= params->mux_first_vm_channel_id &&
+	     params->mux_mgmt_channel_id < params->mux_first_vm_channel_id + SYSTEM_MAX_VMS))
+		return config_fail(err,
+				   "sdf: management channel ids: svmm's %u apart from its other "
+				   "channels, the management PD's %u..%u above its console channel "
+				   "%u, the multiplexer's %u apart from its uart and VM channels",
+				   params->vmm_mgmt_channel_id, params->mgmt_first_vm_channel_id,
+				   params->mgmt_first_vm_channel_id + SYSTEM_MAX_VMS - 1,
+				   params->mgmt_console_channel_id, params->mux_mgmt_channel_id);
 	if (params->max_vcpus < 1 || params->max_vcpus > SDF_MAX_ID + 1)
 		return config_fail(err, "sdf: %u vCPUs at most: expected 1 to %u",
 				   params->max_vcpus, SDF_MAX_ID + 1);

@@ -178,6 +178,12 @@ int sdf_check_system(const struct system_config *sys, const struct sdf_params *p
 	if (sys->vm_count == 0 || sys->vm_count > SYSTEM_MAX_VMS)
 		return config_fail(err, "sdf: %u VMs: expected 1 to %u", sys->vm_count,
 				   SYSTEM_MAX_VMS);
+	/* The prompt is the multiplexer's, which a lone VM does without (its svmm has the UART). */
+	if (sys->management && sdf_lone(sys))
+		return config_fail(err,
+				   "management: on %s the management PD's prompt is the console "
+				   "multiplexer's, which only a system of 2 or more VMs has",
+				   params->board);
 	for (unsigned i = 0; i < sys->vm_count; i++) {
 		const struct vm_config *cfg = &sys->vms[i];
 

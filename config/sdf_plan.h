@@ -21,13 +21,16 @@
 #define SDF_SMALL_PAGE	 0x1000ull
 #define SDF_LARGE_PAGE	 0x200000ull
 #define SDF_NAME_LEN	 96
-/* Per VM: guest RAM, a block queue and its data, a console queue; and the two board frames. */
-#define SDF_MAX_REGIONS (SYSTEM_MAX_VMS * 4 + 2)
+/*
+ * Per VM: guest RAM, a block queue and its data, a console queue; the two
+ * board frames and the management PD's console queue.
+ */
+#define SDF_MAX_REGIONS (SYSTEM_MAX_VMS * 4 + 3)
 #define SDF_MAX_MAPS	(SYSTEM_MAX_VMS + 4)
-/* Per VM: svmm, a block server; the console multiplexer and the timer PD. */
-#define SDF_MAX_PDS (SYSTEM_MAX_VMS * 2 + 2)
-/* Per VM: to its block server, to the multiplexer, to the timer PD. */
-#define SDF_MAX_CHANNELS (SYSTEM_MAX_VMS * 3)
+/* Per VM: svmm, a block server; the console multiplexer, the timer PD, the management PD. */
+#define SDF_MAX_PDS (SYSTEM_MAX_VMS * 2 + 3)
+/* Per VM: to its block server, the multiplexer, the timer and management PDs; mux to management. */
+#define SDF_MAX_CHANNELS (SYSTEM_MAX_VMS * 4 + 1)
 
 struct sdf_region {
 	char name[SDF_NAME_LEN];

@@ -16,7 +16,8 @@
 /* Keys a later version takes; refused by name so nothing is silently ignored. */
 static const char *const reserved_system_keys[] = {"devices", "switches", "vsock_links"};
 
-static const char system_known_keys[] = "name, scheduling, vms, devices, switches, vsock_links";
+static const char system_known_keys[] =
+    "name, scheduling, management, vms, devices, switches, vsock_links";
 
 void system_config_init(struct system_config *sys)
 {
@@ -94,6 +95,15 @@ static int set_scheduling(struct system_config *sys, struct json_object *value, 
 	return 0;
 }
 
+static int set_management(struct system_config *sys, struct json_object *value, const char *origin,
+			  struct config_error *err)
+{
+	if (!json_object_is_type(value, json_type_boolean))
+		return config_fail_expected(err, origin, "true or false", json_text(value));
+	sys->management = json_object_get_boolean(value);
+	return 0;
+}
+
 /* One element of "vms": its name first, so every later error can name the VM. */
 static int load_vm(struct vm_config *vm, struct json_object *object, const char *path, size_t index,
 		   const char *base_dir, struct config_error *err)
@@ -166,6 +176,9 @@ static int load_system(struct system_config *sys, struct json_object *root, cons
 				return -1;
 		} else if (strcmp(key, "scheduling") == 0) {
 			if (set_scheduling(sys, value, origin, err) != 0)
+				return -1;
+		} else if (strcmp(key, "management") == 0) {
+			if (set_management(sys, value, origin, err) != 0)
 				return -1;
 		} else if (strcmp(key, "vms") == 0) {
 			if (load_vms(sys, value, path, base_dir, err) != 0)

@@ -39,6 +39,13 @@ struct system_config {
 	enum system_scheduling scheduling;
 	/* The file had no "vms": a lone VM description, a system of one. */
 	bool from_vm_description;
+	/*
+	 * "management": true: on seL4, a management protection domain behind
+	 * the console multiplexer's Ctrl-A m prompt (list, status, stop, start,
+	 * restart). Linux/KVM ignores it: there `--api PATH` serves the same
+	 * commands.
+	 */
+	bool management;
 	unsigned vm_count;
 	struct vm_config vms[SYSTEM_MAX_VMS];
 	/*

@@ -24,6 +24,19 @@ int console_mux_init(struct console_mux *mux, const struct console_mux_ops *ops,
 	return 0;
 }
 
+void console_mux_add_management(struct console_mux *mux, const char *name)
+{
+	mux->names[CONSOLE_MUX_MANAGEMENT] = name;
+	mux->takes_input[CONSOLE_MUX_MANAGEMENT] = true;
+	mux->has_management = true;
+}
+
+/* A VM's index, or the management prompt's when there is one. */
+static bool known(const struct console_mux *mux, unsigned vm)
+{
+	return vm < mux->vm_count || (vm == CONSOLE_MUX_MANAGEMENT && mux->has_management);
+}
+
 static void emit(struct console_mux *mux, const void *data, size_t len)
 {
 	if (len > 0)
@@ -45,7 +58,7 @@ void console_mux_output(struct console_mux *mux, unsigned vm, const uint8_t *dat
 {
 	const char *name;
 
-	if (vm >= mux->vm_count)
+	if (!known(mux, vm))
 		return;
 	name = mux->names[vm];
 	while (len > 0) {
@@ -82,7 +95,7 @@ void console_mux_notice(struct console_mux *mux, const char *text)
 
 void console_mux_set_takes_input(struct console_mux *mux, unsigned vm, bool takes_input)
 {
-	if (vm < mux->vm_count)
+	if (known(mux, vm))
 		mux->takes_input[vm] = takes_input;
 }
 
@@ -103,8 +116,10 @@ static bool escape(struct console_mux *mux, uint8_t key)
 	}
 	if (key == CONSOLE_MUX_ESCAPE) {
 		deliver(mux, &ctrl_a, 1);
-	} else if (key >= '1' && key <= '9' && (unsigned)(key - '1') < mux->vm_count) {
-		unsigned vm = (unsigned)(key - '1');
+	} else if ((key >= '1' && key <= '9' && (unsigned)(key - '1') < mux->vm_count) ||
+		   ((key == 'm' || key == 'M') && mux->has_management)) {
+		unsigned vm =
+		    key >= '1' && key <= '9' ? (unsigned)(key - '1') : CONSOLE_MUX_MANAGEMENT;
 		bool accepted = mux->takes_input[vm];
 
 		if (accepted) {

@@ -11,6 +11,8 @@
  *
  * Input goes to one VM at a time, the selected one. Escapes, after Ctrl-A:
  *   1..9      select VM 1..9 (in description order)
+ *   m or M    select the management prompt, where there is one (seL4's
+ *             management PD; console_mux_add_management); else dropped
  *   x or X    quit (stop every VM)
  *   Ctrl-A    send one Ctrl-A to the selected VM
  *   anything else is dropped
@@ -24,6 +26,8 @@
 
 #define CONSOLE_MUX_MAX_VMS 9
 #define CONSOLE_MUX_ESCAPE  0x01 /* Ctrl-A */
+/* The management prompt's index, in place of a VM's, for every op and call below. */
+#define CONSOLE_MUX_MANAGEMENT CONSOLE_MUX_MAX_VMS
 
 struct console_mux_ops {
 	/* Terminal output: called with runs of bytes, in order. */
@@ -41,8 +45,9 @@ struct console_mux_ops {
 struct console_mux {
 	struct console_mux_ops ops;
 	unsigned vm_count;
-	const char *names[CONSOLE_MUX_MAX_VMS];
-	bool takes_input[CONSOLE_MUX_MAX_VMS];
+	const char *names[CONSOLE_MUX_MAX_VMS + 1]; /* the last: the management prompt's */
+	bool takes_input[CONSOLE_MUX_MAX_VMS + 1];
+	bool has_management;
 	unsigned selected;     /* valid when has_selected */
 	bool has_selected;     /* false while no VM takes input */
 	bool escape_pending;   /* Ctrl-A seen, its second key not yet */
@@ -60,7 +65,14 @@ struct console_mux {
 int console_mux_init(struct console_mux *mux, const struct console_mux_ops *ops, unsigned vm_count,
 		     const char *const *names, const bool *takes_input);
 
-/* VM `vm`'s console output, framed onto the terminal. */
+/*
+ * Adds the management prompt, named `name` (kept) in its output's "[name] "
+ * frames: Ctrl-A m selects it, its input and output go by
+ * CONSOLE_MUX_MANAGEMENT.
+ */
+void console_mux_add_management(struct console_mux *mux, const char *name);
+
+/* VM `vm`'s (or the management prompt's) console output, framed onto the terminal. */
 void console_mux_output(struct console_mux *mux, unsigned vm, const uint8_t *data, size_t len);
 
 /*

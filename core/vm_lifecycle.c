@@ -37,6 +37,8 @@ static struct vm_decision decide_settled(struct vm_lifecycle *lc, enum vm_action
 			      : apply(lc, VM_STATE_STOPPING, VM_EFFECT_POWER_KEY);
 	case VM_ACTION_HARD_STOP:
 		return apply(lc, VM_STATE_STOPPING, VM_EFFECT_HARD_STOP);
+	case VM_ACTION_START:
+		return refuse(paused ? "the VM is paused" : "the VM is running");
 	}
 	return refuse("unknown action");
 }
@@ -51,7 +53,7 @@ struct vm_decision vm_lifecycle_request(struct vm_lifecycle *lc, enum vm_action 
 		/* Its vCPUs do not exist for a moment: only a stop makes sense. */
 		if (action == VM_ACTION_STOP || action == VM_ACTION_HARD_STOP)
 			return apply(lc, VM_STATE_STOPPING, VM_EFFECT_HARD_STOP);
-		if (action == VM_ACTION_RESET)
+		if (action == VM_ACTION_RESET || action == VM_ACTION_START)
 			return apply(lc, lc->state, VM_EFFECT_NONE);
 		return refuse("the VM is resetting");
 	case VM_STATE_STOPPING:
@@ -62,6 +64,10 @@ struct vm_decision vm_lifecycle_request(struct vm_lifecycle *lc, enum vm_action 
 			return apply(lc, lc->state, VM_EFFECT_NONE);
 		return refuse("the VM is stopping");
 	case VM_STATE_STOPPED:
+		/* Only where its VMM outlives the VM: the caller boots it afresh, then reset_done.
+		 */
+		if (action == VM_ACTION_START)
+			return apply(lc, VM_STATE_RESETTING, VM_EFFECT_RESET);
 		return refuse("the VM has stopped");
 	}
 	return refuse("unknown state");

@@ -25,6 +25,7 @@ enum vm_action {
 	VM_ACTION_RESET,
 	VM_ACTION_STOP,	     /* ask the guest to power off, hard stop after a timeout */
 	VM_ACTION_HARD_STOP, /* stop the vCPUs now */
+	VM_ACTION_START,     /* boot a stopped VM again (where its VMM outlives it, as on seL4) */
 };
 
 /* What the caller must do for an accepted action. */
@@ -32,7 +33,7 @@ enum vm_effect {
 	VM_EFFECT_NONE,	     /* already so: reply success, do nothing */
 	VM_EFFECT_PAUSE,     /* hold every vCPU */
 	VM_EFFECT_RESUME,    /* release them */
-	VM_EFFECT_RESET,     /* reset the VM (resuming it first if it was paused) */
+	VM_EFFECT_RESET,     /* reset (resuming first if paused), or boot a stopped VM */
 	VM_EFFECT_POWER_KEY, /* press the guest's power key and arm the hard-stop timer */
 	VM_EFFECT_HARD_STOP, /* stop the vCPUs now */
 	VM_EFFECT_REFUSED,   /* not in this state: `why` says which */

@@ -10,9 +10,14 @@
  * one when every VM is off. A VM with "console": "none" neither prints nor
  * takes input.
  *
- * Channels: the UART's interrupt is 0, VM i's queue i + 1. The VMs' names
- * (and "none" after a VM without a console) are packaged into the image by
- * host/sel4/console_names.S, one a line.
+ * With "management": true, Ctrl-A m gives the management PD's prompt
+ * (host/sel4/mgmt_pd.c): it is one more console queue, whose input is what
+ * is typed while it is selected and whose output is framed as "[mgmt] ".
+ *
+ * Channels: the UART's interrupt is 0, VM i's queue i + 1, the management
+ * PD's 10. The VMs' names (and "none" after a VM without a console) are
+ * packaged into the image by host/sel4/console_names.S, one a line
+ * (host/sel4/vm_names.h).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,18 +28,25 @@
 #include "core/string.h"
 #include "host/sel4/board_uart.h"
 #include "host/sel4/console_queue.h"
+#include "host/sel4/vm_names.h"
 
 /* Patched by the microkit tool (config/sdf.h); the other queues follow the first. */
 __attribute__((section(".data"))) uintptr_t uart_vaddr = 0;
 __attribute__((section(".data"))) uintptr_t console_queues_vaddr = 0;
+/* The management PD's queue; 0: the system has none. */
+__attribute__((section(".data"))) uintptr_t mgmt_queue_vaddr = 0;
 
 extern const char svmm_console_names_start[], svmm_console_names_end[];
 
-#define UART_CHANNEL	 0 /* config/sdf.c: .mux_uart_channel_id */
-#define FIRST_VM_CHANNEL 1 /* .mux_first_vm_channel_id */
+#define UART_CHANNEL	 0  /* config/sdf.c: .mux_uart_channel_id */
+#define FIRST_VM_CHANNEL 1  /* .mux_first_vm_channel_id */
+#define MGMT_CHANNEL	 10 /* .mux_mgmt_channel_id */
 #define NAME_MAX_LEN	 64
 #define OUTPUT_CHUNK	 256
+#define MGMT_NAME	 "mgmt"
+#define KEY_REDRAW	 0x0c /* Ctrl-L: the management prompt shows itself again */
 
+/* A VM's console, or (at CONSOLE_MUX_MANAGEMENT) the management prompt's. */
 struct mux_vm {
 	char name[NAME_MAX_LEN + 1];
 	bool quiet; /* "console": "none" */
@@ -47,9 +59,20 @@ struct mux_pd {
 	struct board_uart uart;
 	struct console_mux mux;
 	unsigned vm_count;
-	struct mux_vm vms[CONSOLE_MUX_MAX_VMS];
+	struct mux_vm vms[CONSOLE_MUX_MAX_VMS + 1];
 	bool all_off_reported;
 };
+
+static microkit_channel channel_of(unsigned index)
+{
+	return index == CONSOLE_MUX_MANAGEMENT ? MGMT_CHANNEL : FIRST_VM_CHANNEL + index;
+}
+
+static uintptr_t queue_of(unsigned index)
+{
+	return index == CONSOLE_MUX_MANAGEMENT ? mgmt_queue_vaddr
+					       : console_queues_vaddr + index * CONQ_REGION_SIZE;
+}
 
 /* Microkit's entry points take no context: the one object they reach. */
 static struct mux_pd the_mux;
@@ -70,7 +93,7 @@ static void mux_deliver(void *ctx, unsigned vm, const uint8_t *data, size_t len)
 	if (!target->attached || target->quiet)
 		return;
 	conq_write_input(&target->queue, data, len);
-	microkit_notify(FIRST_VM_CHANNEL + vm);
+	microkit_notify(channel_of(vm));
 }
 
 /* "console: [name: ]text", as one notice. */
@@ -95,8 +118,12 @@ static void mux_notice(struct mux_pd *m, const char *name, const char *text)
 static void mux_selected(void *ctx, unsigned vm, bool accepted)
 {
 	struct mux_pd *m = ctx;
+	static const uint8_t redraw = KEY_REDRAW;
 
 	mux_notice(m, m->vms[vm].name, accepted ? "input goes here" : "takes no input");
+	/* The notice ended the terminal's line: the prompt shows on a line of its own. */
+	if (vm == CONSOLE_MUX_MANAGEMENT)
+		mux_deliver(m, vm, &redraw, 1);
 }
 
 static void mux_quit(void *ctx)
@@ -113,31 +140,17 @@ static const struct console_mux_ops mux_ops = {
     .ctx = &the_mux,
 };
 
-/* The packaged names: "name" or "name none", one a line. */
+/* The packaged names: host/sel4/vm_names.h. */
 static void read_names(struct mux_pd *m)
 {
-	const char *p = svmm_console_names_start;
+	struct vm_name names[CONSOLE_MUX_MAX_VMS];
 
-	while (p < svmm_console_names_end && m->vm_count < CONSOLE_MUX_MAX_VMS) {
-		struct mux_vm *vm = &m->vms[m->vm_count];
-		size_t len = 0;
-
-		while (p + len < svmm_console_names_end && p[len] != '\n' && p[len] != ' ')
-			len++;
-		if (len > NAME_MAX_LEN)
-			len = NAME_MAX_LEN;
-		memcpy(vm->name, p, len);
-		vm->name[len] = '\0';
-		p += len;
-		if (p < svmm_console_names_end && *p == ' ') {
-			vm->quiet = true;
-			while (p < svmm_console_names_end && *p != '\n')
-				p++;
-		}
-		if (p < svmm_console_names_end)
-			p++;
-		if (len > 0)
-			m->vm_count++;
+	m->vm_count = vm_names_read(svmm_console_names_start,
+				    (size_t)(svmm_console_names_end - svmm_console_names_start),
+				    names, CONSOLE_MUX_MAX_VMS);
+	for (unsigned i = 0; i < m->vm_count; i++) {
+		memcpy(m->vms[i].name, names[i].name, sizeof(names[i].name));
+		m->vms[i].quiet = names[i].quiet;
 	}
 }
 
@@ -167,15 +180,16 @@ static void serve_vm(struct mux_pd *m, unsigned index)
 
 	if (!vm->attached)
 		vm->attached =
-		    conq_server_attach(&vm->queue,
-				       (void *)(console_queues_vaddr + index * CONQ_REGION_SIZE),
-				       CONQ_REGION_SIZE) == 0;
+		    conq_server_attach(&vm->queue, (void *)queue_of(index), CONQ_REGION_SIZE) == 0;
 	if (!vm->attached)
 		return;
 	while ((n = conq_read_output(&vm->queue, chunk, sizeof(chunk))) > 0) {
 		if (!vm->quiet)
 			console_mux_output(&m->mux, index, chunk, n);
 	}
+	/* The management prompt has no state of a VM's to report. */
+	if (index == CONSOLE_MUX_MANAGEMENT)
+		return;
 	state = conq_state(&vm->queue);
 	if (state == vm->reported)
 		return;
@@ -205,7 +219,15 @@ void init(void)
 		board_uart_write(&m->uart, (const uint8_t *)"console: no VMs packaged\r\n", 26);
 		return;
 	}
-	mux_notice(m, NULL, "Ctrl-A 1..9 switches the console's input between the VMs");
+	if (mgmt_queue_vaddr == 0) {
+		mux_notice(m, NULL, "Ctrl-A 1..9 switches the console's input between the VMs");
+		return;
+	}
+	memcpy(m->vms[CONSOLE_MUX_MANAGEMENT].name, MGMT_NAME, sizeof(MGMT_NAME));
+	console_mux_add_management(&m->mux, m->vms[CONSOLE_MUX_MANAGEMENT].name);
+	mux_notice(m, NULL,
+		   "Ctrl-A 1..9 switches the console's input between the VMs, Ctrl-A m to the "
+		   "management prompt (list, status, stop, start, restart)");
 }
 
 void notified(microkit_channel ch)
@@ -221,5 +243,7 @@ void notified(microkit_channel ch)
 		microkit_irq_ack(ch);
 	} else if (ch >= FIRST_VM_CHANNEL && ch - FIRST_VM_CHANNEL < m->vm_count) {
 		serve_vm(m, ch - FIRST_VM_CHANNEL);
+	} else if (ch == MGMT_CHANNEL && mgmt_queue_vaddr != 0) {
+		serve_vm(m, CONSOLE_MUX_MANAGEMENT);
 	}
 }

@@ -12,6 +12,12 @@
  * (host/sel4/console_queue.h), which shares the UART among them; a disk is a
  * client of its blk_server protection domain's request queue
  * (host/sel4/block_queue.h), called by protected procedure call.
+ *
+ * In a system with "management", svmm reports each change of its VM's state
+ * to the management PD and takes that PD's requests (stop, start, restart,
+ * status) when it notifies (host/sel4/mgmt_protocol.h); the lifecycle table
+ * (core/vm_lifecycle.c, the control API's on Linux) decides what each is
+ * allowed to do.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -21,12 +27,16 @@
 #include "arch/aarch64/image.h"
 #include "core/errors.h"
 #include "core/string.h"
+#include "core/timeouts.h"
 #include "core/vm.h"
+#include "core/vm_lifecycle.h"
 #include "host/sel4/block_queue.h"
 #include "host/sel4/board_uart.h"
 #include "host/sel4/console_queue.h"
+#include "host/sel4/generic_timer.h"
 #include "host/sel4/guest_images.h"
 #include "host/sel4/log_uart.h"
+#include "host/sel4/mgmt_protocol.h"
 #include "hyp/sel4/dtb_info.h"
 #include "hyp/sel4/hyp_sel4.h"
 #include "machine/machine.h"
@@ -66,6 +76,13 @@ struct sel4_vmm {
 	bool restart_due; /* the guest rebooted; restart once its fault is handled */
 	bool running;	  /* init succeeded and the guest has not stopped */
 	bool flush_due;	  /* console output waits without a newline */
+	bool assembled;	  /* the machine exists: the guest can be booted (again) */
+	/* The management PD's (settings "management=1"): what it may ask, and what it knows. */
+	bool managed;
+	bool report_due; /* the state changed during a fault: report once it is handled */
+	struct vm_lifecycle lifecycle;
+	uint64_t boots;
+	uint64_t booted_at; /* generic timer count at the last boot */
 };
 
 /*
@@ -184,21 +201,51 @@ static void on_stop(void *ctx)
 	machine_console_flush(&v->machine);
 	v->flush_due = false;
 	v->running = false;
+	v->report_due = true;
 	hyp_vm_stop_reason(v->hyp, &reason);
 	if (reason == HYP_STOP_RESET && v->restart_on_reboot) {
 		/* Done once the fault is handled: the backend is still in its call here. */
 		v->restart_due = true;
+		vm_lifecycle_request(&v->lifecycle, VM_ACTION_RESET);
 		log_message(&v->vm.log, LOG_INFO, "guest rebooted: restarting it");
 		console_state(v, CONQ_STATE_REBOOTING);
 		return;
 	}
+	vm_lifecycle_stopped(&v->lifecycle);
 	if (reason == HYP_STOP_POWEROFF)
 		log_message(&v->vm.log, LOG_INFO, "guest powered off");
 	else if (reason == HYP_STOP_RESET)
 		log_message(&v->vm.log, LOG_INFO, "guest rebooted: the VM stops (on_reboot)");
+	else if (reason == HYP_STOP_REQUESTED)
+		log_message(&v->vm.log, LOG_INFO, "stopped by the management PD");
 	else
 		log_message(&v->vm.log, LOG_ERROR, "the VM stopped");
 	console_state(v, CONQ_STATE_STOPPED);
+}
+
+/* ---- the management PD (host/sel4/mgmt_protocol.h) ---- */
+
+/* The VM's state to the management PD, with the outcome of request `done`. */
+static void mgmt_report(struct sel4_vmm *v, enum mgmt_request_code done, enum mgmt_result result)
+{
+	uint64_t up = 0;
+
+	v->report_due = false;
+	if (!v->managed)
+		return;
+	if (v->running)
+		up = timeouts_counts_to_ns(generic_timer_count() - v->booted_at,
+					   generic_timer_frequency()) /
+		     1000000u;
+	microkit_mr_set(0, v->lifecycle.state);
+	microkit_mr_set(1, v->boots);
+	microkit_mr_set(2, up);
+	microkit_mr_set(3, v->dtb.cpus);
+	microkit_mr_set(4, guest_ram_size >> 20);
+	microkit_mr_set(5, done);
+	microkit_mr_set(6, result);
+	microkit_ppcall(MGMT_VMM_CHANNEL,
+			microkit_msginfo_new(MGMT_CALL_REPORT, MGMT_REPORT_WORDS));
 }
 
 /*
@@ -302,27 +349,93 @@ static int start_guest(struct sel4_vmm *v)
 		    (unsigned long long)(images->kernel.size >> 10),
 		    (unsigned long long)(images->initrd.size >> 10));
 	v->running = true;
+	v->boots++;
+	v->booted_at = generic_timer_count();
 	console_state(v, CONQ_STATE_RUNNING);
 	return hyp_vm_start(v->hyp, plan.kernel_gpa, plan.dtb_gpa);
 }
 
 /*
- * A guest reboot with on_reboot "restart": this VM only, from power-on: the
- * vCPUs and the interrupt controller made anew, the devices reset, RAM
- * cleared and the packaged images loaded again.
+ * A guest reboot with on_reboot "restart", or the management PD's start or
+ * restart: this VM only, from power-on: the vCPUs and the interrupt
+ * controller made anew, the devices reset, RAM cleared and the packaged
+ * images loaded again. 0, or -1 when the guest did not boot.
  */
-static void restart(struct sel4_vmm *v)
+static int restart(struct sel4_vmm *v)
 {
 	v->restart_due = false;
 	hyp_vm_destroy(v->hyp);
 	v->hyp = NULL;
+	v->running = false;
 	machine_reset(&v->machine);
 	guest_mem_clear(&v->vm.mem, v->machine.map.ram_base, guest_ram_size);
 	if (start_guest(v) < 0) {
 		v->running = false;
+		vm_lifecycle_stopped(&v->lifecycle);
 		log_message(&v->vm.log, LOG_ERROR, "the guest was not restarted");
 		console_state(v, CONQ_STATE_STOPPED);
+		return -1;
 	}
+	vm_lifecycle_reset_done(&v->lifecycle);
+	return 0;
+}
+
+/*
+ * The management PD's request `code`, as the lifecycle table allows it: a
+ * stop suspends every vCPU at once (no power key: the guest is not asked);
+ * a start boots a stopped VM; a restart boots it again, stopped or not.
+ */
+static enum mgmt_result carry_out(struct sel4_vmm *v, enum mgmt_request_code code)
+{
+	enum vm_action action;
+	struct vm_decision d;
+
+	switch (code) {
+	case MGMT_REQUEST_STOP:
+		action = VM_ACTION_HARD_STOP;
+		break;
+	case MGMT_REQUEST_START:
+		action = VM_ACTION_START;
+		break;
+	case MGMT_REQUEST_RESTART:
+		action = v->lifecycle.state == VM_STATE_STOPPED ? VM_ACTION_START : VM_ACTION_RESET;
+		break;
+	default:
+		return MGMT_RESULT_DONE; /* status: the report is the answer */
+	}
+	if (!v->assembled)
+		return MGMT_RESULT_FAILED;
+	d = vm_lifecycle_request(&v->lifecycle, action);
+	if (d.effect == VM_EFFECT_REFUSED)
+		return MGMT_RESULT_REFUSED;
+	if (d.effect == VM_EFFECT_HARD_STOP) {
+		if (v->hyp != NULL && v->running)
+			hyp_vm_request_stop(v->hyp); /* on_stop reports it stopped */
+		vm_lifecycle_stopped(&v->lifecycle);
+		return MGMT_RESULT_DONE;
+	}
+	if (d.effect == VM_EFFECT_RESET) {
+		log_message(&v->vm.log, LOG_INFO, "%s by the management PD",
+			    code == MGMT_REQUEST_START ? "started" : "restarted");
+		/* The multiplexer reports "rebooting", then "running", as for a guest's reboot. */
+		console_state(v, CONQ_STATE_REBOOTING);
+		return restart(v) == 0 ? MGMT_RESULT_DONE : MGMT_RESULT_FAILED;
+	}
+	return MGMT_RESULT_DONE;
+}
+
+/* The management PD notified: take its request, carry it out, report. */
+static void serve_mgmt(struct sel4_vmm *v)
+{
+	enum mgmt_request_code code;
+
+	if (!v->managed)
+		return;
+	code = (enum mgmt_request_code)microkit_msginfo_get_label(
+	    microkit_ppcall(MGMT_VMM_CHANNEL, microkit_msginfo_new(MGMT_CALL_TAKE, 0)));
+	if (code == MGMT_REQUEST_NONE)
+		return;
+	mgmt_report(v, code, carry_out(v, code));
 }
 
 static int boot(struct sel4_vmm *v)
@@ -332,13 +445,17 @@ static int boot(struct sel4_vmm *v)
 	sel4_guest_images(&v->images);
 	v->restart_on_reboot = setting(&v->images.settings, "on_reboot=restart");
 	v->park_wfi = setting(&v->images.settings, "wfi_park=1");
+	v->managed = setting(&v->images.settings, "management=1");
 	if (dtb_info_read(v->images.dtb.data, v->images.dtb.size, &v->dtb) < 0 ||
 	    v->dtb.cpus == 0) {
 		log_message(&v->vm.log, LOG_ERROR, "the packaged device tree is not usable");
 		return -SVMM_EINVAL;
 	}
 	err = assemble(v);
-	return err < 0 ? err : start_guest(v);
+	if (err < 0)
+		return err;
+	v->assembled = true;
+	return start_guest(v);
 }
 
 /* ---- Microkit's entry points ---- */
@@ -356,11 +473,14 @@ void init(void)
 	v->log_output = (struct log_uart_output){.write = console_write, .ctx = v};
 	log = log_uart_sink(&v->log_output, LOG_INFO);
 	vm_init(&v->vm, "svmm", &log);
+	vm_lifecycle_init(&v->lifecycle);
 	if (boot(v) < 0) {
 		v->running = false;
+		vm_lifecycle_stopped(&v->lifecycle);
 		log_message(&v->vm.log, LOG_ERROR, "the guest was not started");
 		console_state(v, CONQ_STATE_STOPPED);
 	}
+	mgmt_report(v, MGMT_REQUEST_NONE, MGMT_RESULT_DONE);
 }
 
 seL4_Bool fault(microkit_child child, microkit_msginfo msginfo, microkit_msginfo *reply_msginfo)
@@ -378,8 +498,12 @@ seL4_Bool fault(microkit_child child, microkit_msginfo msginfo, microkit_msginfo
 	if (v->restart_due) {
 		/* The rebooting vCPU was suspended; the restart starts vCPU 0 afresh. */
 		restart(v);
+		mgmt_report(v, MGMT_REQUEST_NONE, MGMT_RESULT_DONE);
 		return seL4_False;
 	}
+	/* After the handling, whose message registers the call would overwrite. */
+	if (v->report_due)
+		mgmt_report(v, MGMT_REQUEST_NONE, MGMT_RESULT_DONE);
 	return resume ? seL4_True : seL4_False;
 }
 
@@ -392,6 +516,10 @@ void notified(microkit_channel ch)
 	if (ch == HYP_SEL4_TIMER_CHANNEL) {
 		if (v->hyp != NULL)
 			hyp_sel4_timer(v->hyp);
+		return;
+	}
+	if (ch == MGMT_VMM_CHANNEL) {
+		serve_mgmt(v);
 		return;
 	}
 	if (ch == UART_CHANNEL && !v->multiplexed)

@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	CHECK(strlen(req.name) <= API_NAME_MAX);
 	CHECK(req.timeout_ms <= API_MAX_STOP_TIMEOUT_MS);
-	CHECK(strcmp(api_command_name(req.command), "unknown") != 0);
+	CHECK(strcmp(vm_command_name(req.command), "unknown") != 0);
 	check_one_line(api_reply_line(api_reply_ok(req.command)));
 	return 0;
 }

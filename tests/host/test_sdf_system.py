@@ -7,7 +7,10 @@ protection domain per VM with its own program image, and isolation by
 construction: every memory region is mapped only into the address spaces
 the description connects (a VM and its own svmm share its RAM; an svmm and
 its block server share their queue; an svmm and the console multiplexer
-share its console queue), every channel joins only such a pair, and the one
+share its console queue; with "management", the management PD and the
+multiplexer share its prompt's queue, and the management PD maps nothing
+else: no VM's memory, no irq, only a channel to each svmm), every channel
+joins only such a pair, and the one
 frame several VMs map is the GIC's virtual CPU interface. Then `--build-dir`:
 each VM's device tree and the build's make fragment.
 Usage: test_sdf_system.py SVMM_BINARY
@@ -61,6 +64,10 @@ SYSTEMS = {
         {"name": "y", "kernel": "Image", "cpus": 1, "memory": "64M", "cores": [1],
          "priority": 90, "budget_us": 1000, "period_us": 4000},
         {"name": "z", "kernel": "Image", "cpus": 2, "memory": "96M", "disk": ["disk.img"]}]},
+    "managed": {"name": "managed", "scheduling": "direct", "management": True, "vms": [
+        {"name": "a", "kernel": "Image", "cpus": 1, "memory": "128M", "cores": [1]},
+        {"name": "b", "kernel": "Image", "cpus": 1, "memory": "64M", "cores": [2],
+         "disk": ["disk.img"]}]},
 }
 
 
@@ -108,6 +115,10 @@ def check_system(name):
             connected.add(frozenset([("pd", vmm), ("pd", blk)]))
         if not lone:
             connected.add(frozenset([("pd", vmm), ("pd", "console")]))
+        if desc.get("management"):
+            # A channel only: svmm reports to the management PD and takes its requests.
+            connected.add(frozenset([("pd", vmm), ("pd", "mgmt")]))
+            connected.add(frozenset([("pd", "mgmt"), ("pd", "console")]))
         # Every svmm calls the timer PD (a channel; they share no memory).
         connected.add(frozenset([("pd", vmm), ("pd", "timer")]))
         pd = pds.get(vmm)
@@ -161,6 +172,23 @@ def check_system(name):
         ends = frozenset(("pd", e.get("pd")) for e in ch.findall("end"))
         check(f"{name}: channel between connected PDs", ends in connected, sorted(ends))
     check(f"{name}: console multiplexer", ("console" in pds) == (not lone), list(pds))
+    mgmt = pds.get("mgmt")
+    check(f"{name}: management PD", (mgmt is not None) == bool(desc.get("management")), list(pds))
+    if mgmt is not None:
+        # Its one region: the prompt's queue to the multiplexer. No VM's memory, no irq.
+        check(f"{name}: the management PD maps only its console queue",
+              [m.get("mr") for m in mgmt.findall("map")] == ["mgmt_console"]
+              and mgmt.findall("irq") == [] and mgmt.find("virtual_machine") is None,
+              ET.tostring(mgmt))
+        check(f"{name}: its queue only in it and the multiplexer",
+              mapped.get("mgmt_console") == {("pd", "mgmt"), ("pd", "console")},
+              mapped.get("mgmt_console"))
+        calls = sorted((e[0].get("pd"), e[0].get("id"), e[0].get("pp"), e[1].get("id"))
+                       for e in (ch.findall("end") for ch in root.findall("channel"))
+                       if e[1].get("pd") == "mgmt")
+        check(f"{name}: each svmm calls the management PD on its channel 5",
+              calls == [(f"vmm_{vm['name']}", "5", "true", str(i + 1))
+                        for i, vm in enumerate(desc["vms"])], calls)
     timer = pds.get("timer")
     check(f"{name}: the timer PD maps nothing and takes only the PPI",
           timer is not None and timer.findall("map") == []
@@ -193,11 +221,25 @@ def test_build_dir():
     with open(os.path.join(out, "system.mk")) as f:
         mk = f.read()
     check("make fragment", "SEL4_SYSTEM_VMS := a b\n" in mk and "SEL4_SYSTEM_MUX := yes" in mk
+          and "SEL4_SYSTEM_MGMT := \n" in mk
           and "SEL4_SYSTEM_IMAGE_b := svmm_b.elf" in mk and "SEL4_SYSTEM_DISK_b := " in mk
           and "SEL4_SYSTEM_DISK_a" not in mk, mk)
     with open(os.path.join(out, "a.dtb"), "rb") as f:
         blob = f.read()
     check("per-VM device tree", blob[:4] == b"\xd0\x0d\xfe\xed" and b"smc" in blob)
+
+
+def test_managed_build_dir():
+    out = os.path.join(WORK, "build-managed")
+    os.makedirs(out)
+    sdf_of("managed", "--out", os.path.join(out, "svmm.system"), "--build-dir", out)
+    for vm in ("a", "b"):
+        with open(os.path.join(out, vm + ".settings")) as f:
+            check(f"managed {vm}: settings",
+                  f.read() == "on_reboot=restart\nwfi_park=1\nmanagement=1\n")
+    with open(os.path.join(out, "system.mk")) as f:
+        mk = f.read()
+    check("managed make fragment", "SEL4_SYSTEM_MGMT := yes\n" in mk, mk)
 
 
 def test_refusals():
@@ -223,6 +265,7 @@ def test_refusals():
 for system in SYSTEMS:
     check_system(system)
 test_build_dir()
+test_managed_build_dir()
 test_refusals()
 print(f"sdf-system: {RESULTS['passed']} passed, {RESULTS['failed']} failed")
 sys.exit(1 if RESULTS["failed"] else 0)

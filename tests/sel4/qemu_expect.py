@@ -3,7 +3,7 @@
 """Boots one Microkit loader image in QEMU and watches its console.
 
 usage: qemu_expect.py LOADER.IMG LOG TIMEOUT [--smp N] [--until TEXT]
-                      [--send TRIGGER TEXT] [--then TEXT] [--for SECONDS]
+                      [--send TRIGGER TEXT]... [--then TEXT] [--for SECONDS]
                       [--absent TEXT]... EXPECT...
 
 Passes when every EXPECT string appears (in any order; "TEXT*N": at least N
@@ -12,7 +12,8 @@ the --until line (default svmm's power-off line), or else --for SECONDS have
 passed since the last EXPECT appeared (a benchmark's window: the log keeps what
 came); QEMU is stopped then, since nothing on seL4 can end it. No --absent TEXT may appear. --send types TEXT
 (Python escapes allowed, e.g. \\x01 for Ctrl-A) and a carriage return once
-TRIGGER has appeared. --smp N gives QEMU N cores (the smp- configs want 4).
+TRIGGER has appeared; several --send are typed in order, each once its
+TRIGGER has appeared after the one before was typed. --smp N gives QEMU N cores (the smp- configs want 4).
 Prints one line with how long QEMU took to print each EXPECT. Fails with
 "hang" when the time runs out first, so a hang is told apart from a guest
 that powered off without the expected output ("missing").
@@ -25,7 +26,7 @@ import time
 
 
 def parse(args):
-    opts = {"smp": "1", "until": "svmm: guest powered off", "send": None, "then": None,
+    opts = {"smp": "1", "until": "svmm: guest powered off", "send": [], "then": None,
             "for": None, "absent": []}
     expects = []
     i = 0
@@ -38,8 +39,8 @@ def parse(args):
             opts["absent"].append(args[i + 1].encode())
             i += 2
         elif a == "--send":
-            opts["send"] = (args[i + 1].encode(),
-                            args[i + 2].encode().decode("unicode_escape").encode("latin-1"))
+            opts["send"].append((args[i + 1].encode(),
+                                 args[i + 2].encode().decode("unicode_escape").encode("latin-1")))
             i += 3
         else:
             text, _, count = a.rpartition("*") if "*" in a else (a, "", "1")
@@ -62,7 +63,8 @@ def main():
                             stderr=subprocess.STDOUT)
     out = b""
     seen = {}
-    sent = False
+    sent = 0  # how many of the --send have been typed
+    sent_at = 0  # where the next --send's trigger must appear
     then_from = None  # where the --then text must appear anew
     then_seen = opts["then"] is None
     result = "hang"
@@ -85,13 +87,14 @@ def main():
             if not then_seen and then_from is not None and \
                     opts["then"].encode() in out[then_from:]:
                 then_seen = True
-            if opts["send"] and not sent and opts["send"][0] in out:
+            if sent < len(opts["send"]) and opts["send"][sent][0] in out[sent_at:]:
                 # The guest's shell reads a line: type it like a person would.
-                for byte in opts["send"][1] + b"\r":
+                for byte in opts["send"][sent][1] + b"\r":
                     qemu.stdin.write(bytes([byte]))
                     qemu.stdin.flush()
                     time.sleep(0.05)
-                sent = True
+                sent += 1
+                sent_at = len(out)
             # With --then, its new line ends the run; with --for, the time; else the --until line.
             if opts["for"] is not None and then_from is not None and \
                     now - all_seen_at >= float(opts["for"]):

@@ -15,8 +15,8 @@
 # "console": "none" runs to its end without a line of its own on the UART.
 # Without an SDK it says SKIP and succeeds.
 # usage: tests/sel4/run.sh [MICROKIT_SDK [CASE...]]   (SEL4_TIMEOUT: seconds per boot, 120)
-# CASEs: marker echo smp blk hostile el1 shared span two reboot budget select quiet; the default is all
-# but two (README: "Known hang").
+# CASEs: marker echo smp blk hostile el1 shared span two reboot budget select manage quiet; the
+# default is all but span and two (README: "Known hang").
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 sdk=${1:-${MICROKIT_SDK:-}}
@@ -186,6 +186,25 @@ else
 		boot select --smp 4 --until "[b] svmm: guest powered off" \
 			--send "[b] SVMM-GUEST-READY" '\x01\x012hello-b' --absent "[a] SVMM-GUEST-GOT" \
 			"console: b: input goes here" "[b] SVMM-GUEST-GOT=hello-b"
+	# The management prompt (Ctrl-A m; through QEMU's console, Ctrl-A twice): hostile lines get
+	# one error each and change nothing, list shows the VMs, start refuses a running VM; then a
+	# is stopped, started and restarted, and b's heartbeat goes on after a is back a third time.
+	# One request for a VM at a time (a second one is refused while the first is answered),
+	# so each waits for the answer before it; the restart, for a's heartbeat after the start.
+	printf '{"name": "manage", "scheduling": "direct", "management": true, "vms": [%s, %s]}\n' \
+		"$(vm a 1 1 "heartbeat svmm.beats=0")" "$(vm b 1 2 "heartbeat svmm.beats=0")" \
+		>"$out/manage.json"
+	want manage && build_system manage "$out/manage.json" &&
+		boot manage --smp 4 --then "[b] SVMM-GUEST-BEAT=" \
+			--send "[b] SVMM-GUEST-BEAT=3" '\x01\x01mfrobnicate\rstop nosuch\rlist\rstart a' \
+			--send "[mgmt] error: a: the VM is running" 'stop a' \
+			--send "[mgmt] a: stopped" 'status a' --send "[mgmt] a: stopped, boot" 'start a' \
+			--send "[a] SVMM-GUEST-BEAT=" 'restart a' \
+			"console: mgmt: input goes here" "[mgmt] error: unknown command" \
+			'[mgmt] error: stop: no VM named "nosuch"' "[mgmt] a: running" \
+			"[mgmt] error: a: the VM is running" "console: a: stopped" \
+			"[mgmt] a: stopped, boot 1, up 0 s, 1 vCPU, 128 MiB" "[mgmt] a: started" \
+			"[mgmt] a: restarted" "[a] SVMM-GUEST-INIT-OK*3"
 	# b has no console: the multiplexer reports its state, nothing it prints.
 	printf '{"name": "quiet", "scheduling": "direct", "vms": [%s, %s]}\n' \
 		"$(vm a 1 1 marker)" "$(vm b 1 2 marker '"console": "none"')" >"$out/quiet.json"

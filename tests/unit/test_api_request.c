@@ -21,17 +21,17 @@ static void test_each_command_parses(void **state)
 {
 	static const struct {
 		const char *line;
-		enum api_command command;
+		enum vm_command command;
 	} cases[] = {
-	    {"{\"command\":\"status\"}", API_STATUS},
-	    {"{\"version\":1,\"command\":\"pause\"}", API_PAUSE},
-	    {" {\"command\":\"resume\"} \r", API_RESUME},
-	    {"{\"command\":\"reset\"}", API_RESET},
-	    {"{\"command\":\"stop\"}", API_STOP},
-	    {"{\"command\":\"metrics\"}", API_METRICS},
-	    {"{\"command\":\"list\"}", API_LIST},
-	    {"{\"command\":\"start\",\"name\":\"vm-a\"}", API_START},
-	    {"{\"command\":\"restart\",\"name\":\"b.1_x\"}", API_RESTART},
+	    {"{\"command\":\"status\"}", VM_COMMAND_STATUS},
+	    {"{\"version\":1,\"command\":\"pause\"}", VM_COMMAND_PAUSE},
+	    {" {\"command\":\"resume\"} \r", VM_COMMAND_RESUME},
+	    {"{\"command\":\"reset\"}", VM_COMMAND_RESET},
+	    {"{\"command\":\"stop\"}", VM_COMMAND_STOP},
+	    {"{\"command\":\"metrics\"}", VM_COMMAND_METRICS},
+	    {"{\"command\":\"list\"}", VM_COMMAND_LIST},
+	    {"{\"command\":\"start\",\"name\":\"vm-a\"}", VM_COMMAND_START},
+	    {"{\"command\":\"restart\",\"name\":\"b.1_x\"}", VM_COMMAND_RESTART},
 	};
 	struct api_request req;
 	char why[256];
@@ -40,7 +40,7 @@ static void test_each_command_parses(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		assert_int_equal(parse(cases[i].line, &req, why), 0);
 		assert_int_equal(req.command, cases[i].command);
-		assert_non_null(strstr(cases[i].line, api_command_name(req.command)));
+		assert_non_null(strstr(cases[i].line, vm_command_name(req.command)));
 	}
 }
 
@@ -94,7 +94,7 @@ static void test_hostile_requests_refused(void **state)
 	expect_refused("{\"command\":\"stop\",\"timeout_ms\":99999999999999999999}", "timeout_ms");
 	expect_refused("{\"command\":\"stop\",\"timeout_ms\":3600001}", "timeout_ms");
 	expect_refused("{\"command\":\"stop\",\"force\":1}", "force");
-	expect_refused("{\"command\":\"start\"}", "needs a \"name\"");
+	expect_refused("{\"command\":\"start\"}", "start: needs a VM name (field \"name\")");
 	expect_refused("{\"command\":\"restart\",\"name\":\"\"}", "VM name");
 	expect_refused("{\"command\":\"start\",\"name\":\"../etc\"}", "VM name");
 	expect_refused("{\"command\":\"start\",\"name\":\"a b\"}", "VM name");
@@ -143,7 +143,7 @@ static void test_nesting_and_sizes_bounded(void **state)
 
 static void test_replies_are_lines(void **state)
 {
-	char *ok = api_reply_line(api_reply_ok(API_PAUSE));
+	char *ok = api_reply_line(api_reply_ok(VM_COMMAND_PAUSE));
 	char *err = api_reply_error_line("bad \"thing\"\n");
 
 	(void)state;

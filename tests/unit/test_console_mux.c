@@ -18,8 +18,8 @@
 struct recorder {
 	char terminal[1024];
 	size_t terminal_len;
-	char delivered[3][256]; /* per VM */
-	size_t delivered_len[3];
+	char delivered[CONSOLE_MUX_MAX_VMS + 1][256]; /* per VM, the management prompt's last */
+	size_t delivered_len[CONSOLE_MUX_MAX_VMS + 1];
 	int selected_vm;
 	bool selected_accepted;
 	unsigned selections;
@@ -40,7 +40,7 @@ static void rec_deliver(void *ctx, unsigned vm, const uint8_t *data, size_t len)
 {
 	struct recorder *rec = ctx;
 
-	assert_true(vm < 3);
+	assert_true(vm < 3 || vm == CONSOLE_MUX_MANAGEMENT);
 	assert_true(len > 0);
 	memcpy(rec->delivered[vm] + rec->delivered_len[vm], data, len);
 	rec->delivered_len[vm] += len;
@@ -251,6 +251,41 @@ static void test_unknown_escapes_are_dropped(void **state)
 	assert_int_equal(rec.selections, 0);
 }
 
+/* Ctrl-A m: the management prompt, where there is one; its output framed like a VM's. */
+static void test_management_prompt(void **state)
+{
+	struct console_mux mux;
+	struct recorder rec;
+
+	(void)state;
+	setup_mux(&mux, &rec, 2, NULL);
+	/* Without one (the Linux supervisor), m is an unknown escape. */
+	in(&mux, "\x01mab", 4);
+	assert_int_equal(rec.selections, 0);
+	assert_memory_equal(rec.delivered[0], "ab", 2);
+	out(&mux, CONSOLE_MUX_MANAGEMENT, "nobody\n");
+	assert_int_equal(rec.terminal_len, 0);
+	console_mux_add_management(&mux, "mgmt");
+	in(&mux, "\x01mlist\r\x01Mx", 10);
+	assert_int_equal(rec.selections, 2);
+	assert_int_equal(rec.selected_vm, CONSOLE_MUX_MANAGEMENT);
+	assert_true(rec.selected_accepted);
+	assert_int_equal(rec.delivered_len[CONSOLE_MUX_MANAGEMENT], 6);
+	assert_memory_equal(rec.delivered[CONSOLE_MUX_MANAGEMENT], "list\rx", 6);
+	assert_int_equal(rec.delivered_len[0], 2);
+	out(&mux, CONSOLE_MUX_MANAGEMENT, "> li");
+	out(&mux, 1, "beat\n");
+	out(&mux, CONSOLE_MUX_MANAGEMENT, "st\r\n");
+	assert_terminal(&rec, "[mgmt] > li\r\n[web] beat\n[mgmt] st\r\n");
+	/* Ctrl-A 2 goes back to a VM. */
+	in(&mux,
+	   "\x01"
+	   "2z",
+	   3);
+	assert_int_equal(rec.selected_vm, 1);
+	assert_memory_equal(rec.delivered[1], "z", 1);
+}
+
 static void test_a_vm_without_console_here_cannot_be_selected(void **state)
 {
 	struct console_mux mux;
@@ -306,6 +341,7 @@ int main(void)
 	    cmocka_unit_test(test_ctrl_a_twice_sends_one),
 	    cmocka_unit_test(test_quit_stops_reading),
 	    cmocka_unit_test(test_unknown_escapes_are_dropped),
+	    cmocka_unit_test(test_management_prompt),
 	    cmocka_unit_test(test_a_vm_without_console_here_cannot_be_selected),
 	    cmocka_unit_test(test_no_vm_takes_input),
 	};

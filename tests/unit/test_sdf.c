@@ -381,6 +381,90 @@ static void test_timer_pd_serves_svmm(void **state)
 	vm_config_free(&cfg);
 }
 
+/* The SDF of a system of two VMs, `management` or not, or NULL with `err`. */
+static char *render_pair(bool management, unsigned vm_count, struct config_error *err)
+{
+	struct sdf_params params = sdf_params_qemu_virt_aarch64();
+	struct system_config sys;
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+	int result;
+
+	assert_non_null(out);
+	system_config_init(&sys);
+	sys.management = management;
+	sys.vm_count = vm_count;
+	make_config(&sys.vms[0], "a", "1", "128M");
+	if (vm_count > 1)
+		make_config(&sys.vms[1], "b", "1", "64M");
+	result = sdf_write_system(out, &sys, &params, err);
+	fclose(out);
+	system_config_free(&sys);
+	if (result != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/*
+ * "management": a management PD with one map (its console queue, shared
+ * with the multiplexer), no irq, a channel to the multiplexer and one to
+ * each svmm, which calls it; no VM's memory anywhere in it.
+ */
+static void test_management_pd(void **state)
+{
+	struct config_error err = {{0}};
+	char *text = render_pair(true, 2, &err), *plain;
+	const char *mgmt, *end;
+
+	(void)state;
+	if (text == NULL)
+		fail_msg("refused: %s", err.message);
+	assert_well_formed(text);
+	assert_contains(text, "    <protection_domain name=\"mgmt\" priority=\"254\" "
+			      "budget=\"50000\" period=\"50000\">\n"
+			      "        <program_image path=\"mgmt.elf\" />\n"
+			      "        <map mr=\"mgmt_console\" vaddr=\"0x100400000\" perms=\"rw\" "
+			      "setvar_vaddr=\"console_queue_vaddr\" />\n"
+			      "    </protection_domain>\n");
+	mgmt = strstr(text, "<protection_domain name=\"mgmt\"");
+	end = strstr(mgmt, "</protection_domain>");
+	for (const char *at = mgmt; at < end; at++) {
+		assert_true(strncmp(at, "guest_ram", 9) != 0);
+		assert_true(strncmp(at, "<irq", 4) != 0);
+	}
+	/* Two maps of the queue: the management PD's and the multiplexer's, nobody else's. */
+	assert_int_equal(count(text, "<map mr=\"mgmt_console\""), 2);
+	assert_contains(text, "        <map mr=\"mgmt_console\" vaddr=\"0x10009000\" perms=\"rw\" "
+			      "setvar_vaddr=\"mgmt_queue_vaddr\" />\n");
+	assert_contains(text, "    <channel>\n"
+			      "        <end pd=\"mgmt\" id=\"0\" />\n"
+			      "        <end pd=\"console\" id=\"10\" />\n"
+			      "    </channel>\n");
+	assert_contains(text, "    <channel>\n"
+			      "        <end pd=\"vmm_a\" id=\"5\" pp=\"true\" />\n"
+			      "        <end pd=\"mgmt\" id=\"1\" />\n"
+			      "    </channel>\n");
+	assert_contains(text, "    <channel>\n"
+			      "        <end pd=\"vmm_b\" id=\"5\" pp=\"true\" />\n"
+			      "        <end pd=\"mgmt\" id=\"2\" />\n"
+			      "    </channel>\n");
+	assert_int_equal(count(text, "pd=\"mgmt\""), 3);
+	/* Each VM's RAM stays in its guest and its svmm. */
+	assert_int_equal(count(text, "<map mr=\"guest_ram_"), 4);
+	plain = render_pair(false, 2, &err);
+	assert_non_null(plain);
+	assert_null(strstr(plain, "mgmt"));
+	free(plain);
+	free(text);
+	/* A lone VM has no multiplexer to carry the prompt. */
+	assert_null(render_pair(true, 1, &err));
+	assert_non_null(strstr(err.message, "management: "));
+	assert_non_null(strstr(err.message, "2 or more VMs"));
+}
+
 static void test_bad_params_refused(void **state)
 {
 	struct vm_config cfg;
@@ -420,6 +504,17 @@ static void test_bad_params_refused(void **state)
 	expect_refusal(&cfg, &params,
 		       "sdf: timer priority 253: expected above svmm's 253 (it takes svmm's "
 		       "protected procedure calls) and at most 254");
+	params = sdf_params_qemu_virt_aarch64();
+	params.mgmt_priority = params.max_vm_priority + 1;
+	expect_refusal(&cfg, &params,
+		       "sdf: management PD priority 253: expected above svmm's 253 (it takes "
+		       "svmm's protected procedure calls) and at most 254");
+	params = sdf_params_qemu_virt_aarch64();
+	params.mux_mgmt_channel_id = params.mux_first_vm_channel_id + 2;
+	expect_refusal(&cfg, &params,
+		       "sdf: management channel ids: svmm's 5 apart from its other channels, the "
+		       "management PD's 1..9 above its console channel 0, the multiplexer's 3 "
+		       "apart from its uart and VM channels");
 	params = sdf_params_qemu_virt_aarch64();
 	params.vmm_timer_channel_id = params.vmm_console_channel_id;
 	expect_refusal(&cfg, &params,
@@ -482,6 +577,7 @@ int main(void)
 	    cmocka_unit_test(test_devices_without_sel4_backend_refused),
 	    cmocka_unit_test(test_disk_gets_block_server),
 	    cmocka_unit_test(test_timer_pd_serves_svmm),
+	    cmocka_unit_test(test_management_pd),
 	    cmocka_unit_test(test_bad_params_refused),
 	    cmocka_unit_test(test_write_failure_reported),
 	};

@@ -253,6 +253,7 @@ static void test_the_issue_example_loads(void **state)
 	assert_false(sys.from_vm_description);
 	assert_string_equal(sys.name, "two-vms");
 	assert_int_equal(sys.scheduling, SYSTEM_SCHEDULING_DIRECT);
+	assert_false(sys.management);
 	assert_int_equal(sys.vm_count, 2);
 	assert_string_equal(sys.vms[0].name, "a");
 	assert_int_equal(sys.vms[0].cpus, 2);
@@ -274,6 +275,22 @@ static void test_the_issue_example_loads(void **state)
 	assert_int_equal(system_config_validate(&sys, &four_cores, &err), 0);
 	system_config_free(&sys);
 	system_config_free(&sys); /* safe twice */
+}
+
+static void test_management_flag(void **state)
+{
+	struct scratch *scratch = *state;
+	struct system_config sys;
+
+	load_ok(scratch,
+		"{\"management\": true, \"vms\": [{\"name\": \"a\", \"kernel\": \"Image\"}, "
+		"{\"name\": \"b\", \"kernel\": \"Image\"}]}",
+		&sys);
+	assert_true(sys.management);
+	system_config_free(&sys);
+	load_ok(scratch, "{\"management\": false, \"vms\": [{\"name\": \"a\"}]}", &sys);
+	assert_false(sys.management);
+	system_config_free(&sys);
 }
 
 static void test_a_vm_description_is_a_system_of_one(void **state)
@@ -335,8 +352,12 @@ static void test_system_level_bad_forms(void **state)
 			 ": field \"scheduling\": expected \"direct\" or \"hybrid\", got \"1\"");
 	check_load_error(scratch, "{\"kernel\": \"Image\", \"vms\": [{\"name\": \"a\"}]}",
 			 ": unknown field \"kernel\" in a system description (known: name, "
-			 "scheduling, vms, devices, switches, vsock_links; VM fields go in "
-			 "\"vms\")");
+			 "scheduling, management, vms, devices, switches, vsock_links; VM fields "
+			 "go in \"vms\")");
+	check_load_error(scratch, "{\"management\": \"yes\", \"vms\": [{\"name\": \"a\"}]}",
+			 ": field \"management\": expected true or false, got \"\\\"yes\\\"\"");
+	check_load_error(scratch, "{\"management\": 1, \"vms\": [{\"name\": \"a\"}]}",
+			 ": field \"management\": expected true or false, got \"1\"");
 	check_load_error(scratch, "{\"vms\": [{\"name\": \"a\"}], \"devices\": {}}",
 			 ": field \"devices\": not supported yet");
 	check_load_error(scratch, "{\"vms\": [{\"name\": \"a\"}], \"switches\": {}}",
@@ -500,6 +521,7 @@ int main(void)
 	    cmocka_unit_test(test_budget_and_period_forms),
 	    cmocka_unit_test_setup_teardown(test_the_issue_example_loads, scratch_setup,
 					    scratch_teardown),
+	    cmocka_unit_test_setup_teardown(test_management_flag, scratch_setup, scratch_teardown),
 	    cmocka_unit_test_setup_teardown(test_a_vm_description_is_a_system_of_one, scratch_setup,
 					    scratch_teardown),
 	    cmocka_unit_test_setup_teardown(test_system_level_bad_forms, scratch_setup,

@@ -86,6 +86,28 @@ static void test_stop_while_paused_is_hard(void **state)
 	assert_int_equal(lc.state, VM_STATE_STOPPING);
 }
 
+/* start: only a stopped VM boots again (seL4's svmm outlives its VM); it comes back running. */
+static void test_start_only_when_stopped(void **state)
+{
+	struct vm_lifecycle lc;
+
+	(void)state;
+	vm_lifecycle_init(&lc);
+	expect(&lc, VM_ACTION_START, VM_EFFECT_REFUSED, VM_STATE_RUNNING);
+	expect(&lc, VM_ACTION_PAUSE, VM_EFFECT_PAUSE, VM_STATE_PAUSED);
+	expect(&lc, VM_ACTION_START, VM_EFFECT_REFUSED, VM_STATE_PAUSED);
+	expect(&lc, VM_ACTION_HARD_STOP, VM_EFFECT_HARD_STOP, VM_STATE_STOPPING);
+	expect(&lc, VM_ACTION_START, VM_EFFECT_REFUSED, VM_STATE_STOPPING);
+	vm_lifecycle_stopped(&lc);
+	expect(&lc, VM_ACTION_RESET, VM_EFFECT_REFUSED, VM_STATE_STOPPED);
+	expect(&lc, VM_ACTION_START, VM_EFFECT_RESET, VM_STATE_RESETTING);
+	/* A second start while it boots is patient; a pause waits for the boot. */
+	expect(&lc, VM_ACTION_START, VM_EFFECT_NONE, VM_STATE_RESETTING);
+	expect(&lc, VM_ACTION_PAUSE, VM_EFFECT_REFUSED, VM_STATE_RESETTING);
+	vm_lifecycle_reset_done(&lc);
+	assert_int_equal(lc.state, VM_STATE_RUNNING);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -93,6 +115,7 @@ int main(void)
 	    cmocka_unit_test(test_pause_during_reset_refused),
 	    cmocka_unit_test(test_stop_paths),
 	    cmocka_unit_test(test_stop_while_paused_is_hard),
+	    cmocka_unit_test(test_start_only_when_stopped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
