@@ -21,13 +21,19 @@
 #define SDF_SMALL_PAGE	 0x1000ull
 #define SDF_LARGE_PAGE	 0x200000ull
 #define SDF_NAME_LEN	 96
-/* Per VM: guest RAM, a block queue and its data, a console queue; and the two board frames. */
-#define SDF_MAX_REGIONS (SYSTEM_MAX_VMS * 4 + 2)
+/*
+ * Per VM: guest RAM, a console queue, and with a disk the storage info,
+ * request and response queues, data and DMA regions; and the three board
+ * frames (GIC, UART, the virtio-mmio window).
+ */
+#define SDF_MAX_REGIONS (SYSTEM_MAX_VMS * 7 + 3)
 #define SDF_MAX_MAPS	(SYSTEM_MAX_VMS + 4)
-/* Per VM: svmm, a block server; the console multiplexer and the timer PD. */
+/* Per VM: svmm, a block driver; the console multiplexer and the timer PD. */
 #define SDF_MAX_PDS (SYSTEM_MAX_VMS * 2 + 2)
-/* Per VM: to its block server, to the multiplexer, to the timer PD. */
+/* Per VM: to its block driver, to the multiplexer, to the timer PD. */
 #define SDF_MAX_CHANNELS (SYSTEM_MAX_VMS * 3)
+/* setvar region_paddr per PD: a block driver's DMA and data regions. */
+#define SDF_MAX_PADDRS 2
 
 struct sdf_region {
 	char name[SDF_NAME_LEN];
@@ -86,8 +92,13 @@ struct sdf_pd {
 	unsigned cpu;
 	uint64_t stack_size; /* 0: Microkit's default */
 	struct sdf_space space;
-	bool has_irq;
+	/* Interrupts irq .. irq + irq_count - 1 on channels irq_id .. irq_id + irq_count - 1. */
+	unsigned irq_count;
 	unsigned irq, irq_id;
+	/* setvar region_paddr: a region's physical address, for a driver's DMA. */
+	const char *paddr_symbols[SDF_MAX_PADDRS];
+	const struct sdf_region *paddr_regions[SDF_MAX_PADDRS];
+	unsigned paddr_count;
 	bool has_vm;
 	struct sdf_vm vm;
 };
@@ -117,7 +128,7 @@ static inline bool sdf_aligned(uint64_t value, uint64_t alignment)
 	return value % alignment == 0;
 }
 
-/* A system of one VM: its PDs take the bare names (vmm, blk_server). */
+/* A system of one VM: its PDs take the bare names (vmm, blk_driver). */
 static inline bool sdf_lone(const struct system_config *sys)
 {
 	return sys->vm_count == 1;

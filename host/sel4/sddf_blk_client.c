@@ -49,16 +49,13 @@ static int blk_call(struct sddf_blk_client *c, enum sddf_blk_req_code code, uint
 		c->failed = true;
 		return -SVMM_EIO;
 	}
-	for (;;) {
-		if (c->wait(c->wait_ctx) < 0) {
-			c->failed = true;
-			return -SVMM_EIO;
-		}
-		if (sddf_blk_dequeue_resp(&c->queues, &resp) == 0)
-			break;
-	}
-	/* Only one request is ever outstanding: an answer to another is the server's fault. */
-	if (resp.id != req.id) {
+	/*
+	 * The wait returns once the response queue is not empty; one that still
+	 * yields nothing (indices the server made up), or an answer to another
+	 * request (only one is ever outstanding), is the server's fault.
+	 */
+	if (c->wait(c->wait_ctx) < 0 || sddf_blk_dequeue_resp(&c->queues, &resp) < 0 ||
+	    resp.id != req.id) {
 		c->failed = true;
 		return -SVMM_EIO;
 	}

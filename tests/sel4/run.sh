@@ -3,8 +3,9 @@
 # make check-sel4: builds svmm as Microkit 2.3.0 protection domains with Linux
 # guests and boots them on seL4 in QEMU (TCG). One VM on MICROKIT_CONFIG
 # (default debug): the guest's init runs, console input reaches it, a 2-vCPU
-# guest sees 2 CPUs, a disk served by the blk_server protection domain reads
-# back the pattern packaged into it and takes a write, the guest's no-syndrome
+# guest sees 2 CPUs, a disk served by the block driver protection domain reads
+# back the pattern in QEMU's drive file and takes a write, a marker it writes
+# survives a QEMU restart, the guest's no-syndrome
 # loads and stores on its window are emulated (or refused with an abort), a
 # bare-metal guest's HVC and fetches from no RAM come back to it as SMCCC
 # NOT_SUPPORTED and instruction aborts, and a guest power-off stops the VM. Systems of two VMs on smp-debug (QEMU -smp 4): both reach init,
@@ -15,7 +16,7 @@
 # "console": "none" runs to its end without a line of its own on the UART.
 # Without an SDK it says SKIP and succeeds.
 # usage: tests/sel4/run.sh [MICROKIT_SDK [CASE...]]   (SEL4_TIMEOUT: seconds per boot, 120)
-# CASEs: marker echo smp blk hostile el1 shared two reboot budget select quiet; the default is all
+# CASEs: marker echo smp blk persist hostile el1 shared two reboot budget select quiet; the default is all
 # but two (README: "Known hang").
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,7 +26,7 @@ if [ -z "$sdk" ]; then
 	exit 0
 fi
 shift || true
-cases=" ${*:-marker echo smp blk hostile el1 shared reboot budget select quiet} "
+cases=" ${*:-marker echo smp blk persist hostile el1 shared reboot budget select quiet} "
 # want NAME: whether case NAME runs.
 want() { [[ $cases == *" $1 "* ]]; }
 timeout=${SEL4_TIMEOUT:-120}
@@ -63,9 +64,11 @@ boot() {
 	local name=$1
 	shift
 	printf 'check-sel4: %-9s ' "$name"
-	python3 tests/sel4/qemu_expect.py "$out/$name/loader.img" "$out/$name.console.log" "$timeout" \
-		$smp "$@" || status=1
+	SEL4_QEMU_ARGS="${SEL4_QEMU_ARGS:-} $qemu_extra" python3 tests/sel4/qemu_expect.py \
+		"$out/$name/loader.img" "$out/$name.console.log" "$timeout" $smp "$@" || status=1
 }
+# QEMU options of the next boots (a drive for the block driver).
+qemu_extra=
 # One VM on an smp- config still boots a 4-core kernel.
 smp=
 [[ $config == smp-* ]] && smp="--smp 4"
@@ -93,24 +96,59 @@ want echo && build echo examples/linux-sel4.json "$base svmm.test=echo" &&
 	boot echo --send SVMM-GUEST-READY hello-from-sel4 SVMM-GUEST-READY SVMM-GUEST-GOT=hello-from-sel4
 want smp && build smp examples/linux-sel4-2cpu.json "$base svmm.test=marker" &&
 	boot smp SVMM-GUEST-INIT-OK SVMM-GUEST-CPUS=2
-# blk: a 4 MiB disk in the layout guest-init.sh's blk mode keeps (a boot count in
-# sector 0, its 1 MiB pattern, the first MiB of the guest's /bin/busybox, at 1 MiB), packaged into
-# blk_server. The guest reads the pattern back through virtio-blk, the request
-# queue and blk_server (BLK-VERIFIED=7), then writes and flushes sector 0; a
-# failed request would show as a kernel I/O error.
+# blk: a 4 MiB drive file in the layout guest-init.sh's blk mode keeps (a boot
+# count in sector 0, its 1 MiB pattern, the first MiB of the guest's
+# /bin/busybox, at 1 MiB), QEMU's virtio-blk device (modern virtio-mmio). The
+# guest reads the pattern back through virtio-blk, svmm's sDDF block queue and
+# the block driver PD (BLK-VERIFIED=7), then writes and flushes sector 0; a
+# failed request would show as a kernel I/O error, and the file must hold the
+# new count.
+# make_disk FILE: that drive file, at count 7.
+make_disk() {
+	rm -f "$1"
+	truncate -s 4M "$1"
+	printf 'svmm-blk-state=7' | dd of="$1" bs=512 count=1 conv=sync,notrunc 2>/dev/null
+	# The guest's busybox is the lab cache's (tests/lab/guest-rootfs.sh puts it there).
+	dd if="${SVMM_LAB_CACHE:-$HOME/.cache/svmm-lab}/busybox" of="$1" bs=1M seek=1 count=1 \
+		iflag=fullblock conv=notrunc 2>/dev/null
+}
+# drive FILE [LEGACY]: QEMU options giving the guest's disk FILE (on a legacy transport).
+drive() {
+	printf -- '-drive file=%s,if=none,format=raw,id=d0 -device virtio-blk-device,drive=d0%s' \
+		"$1" "$([ -z "${2:-}" ] && echo ' -global virtio-mmio.force-legacy=false')"
+}
+# count_is FILE N: sector 0 of FILE says count N.
+count_is() { [ "$(head -c 512 "$1" | tr -d '\0')" = "svmm-blk-state=$2" ]; }
 disk=$out/blk-disk.img
-rm -f "$disk"
-truncate -s 4M "$disk"
-printf 'svmm-blk-state=7' | dd of="$disk" bs=512 count=1 conv=sync,notrunc 2>/dev/null
-# The guest's busybox is the lab cache's (tests/lab/guest-rootfs.sh puts it there).
-dd if="${SVMM_LAB_CACHE:-$HOME/.cache/svmm-lab}/busybox" of="$disk" bs=1M seek=1 count=1 \
-	iflag=fullblock conv=notrunc 2>/dev/null
+make_disk "$disk"
 printf '{"name": "linux", "cpus": 1, "memory": "256M", "disk": ["blk-disk.img"]}\n' >"$out/blk.json"
-if want blk && build blk "$out/blk.json" "$base svmm.test=blk svmm.modules=1" "$disk" &&
-	boot blk SVMM-GUEST-INIT-OK SVMM-GUEST-BLK-VERIFIED=7 &&
-	grep -q "I/O error" "$out/blk.console.log"; then
-	echo "check-sel4: blk: the guest saw an I/O error (see $out/blk.console.log)"
-	status=1
+if want blk && build blk "$out/blk.json" "$base svmm.test=blk svmm.modules=1" "$disk"; then
+	qemu_extra=$(drive "$disk")
+	if boot blk SVMM-GUEST-INIT-OK SVMM-GUEST-BLK-VERIFIED=7 "blk_driver: virtio-blk in slot" &&
+		grep -q "I/O error" "$out/blk.console.log"; then
+		echo "check-sel4: blk: the guest saw an I/O error (see $out/blk.console.log)"
+		status=1
+	elif ! count_is "$disk" 8; then
+		echo "check-sel4: blk: the drive file does not hold the guest's write (count 8)"
+		status=1
+	fi
+	qemu_extra=
+fi
+# persist: the same system on a fresh drive file, a legacy virtio-mmio transport
+# (QEMU's default). The first boot verifies count 7 and writes 8; QEMU is
+# stopped; a second QEMU on the same file sees 8 and writes 9.
+persist_disk=$out/persist-disk.img
+if want persist && build persist "$out/blk.json" "$base svmm.test=blk svmm.modules=1" "$disk"; then
+	make_disk "$persist_disk"
+	qemu_extra=$(drive "$persist_disk" legacy)
+	boot persist SVMM-GUEST-BLK-VERIFIED=7 "(legacy)"
+	cp "$out/persist.console.log" "$out/persist-1.console.log"
+	boot persist SVMM-GUEST-BLK-VERIFIED=8
+	if ! count_is "$persist_disk" 9; then
+		echo "check-sel4: persist: the drive file does not hold the second boot's count 9"
+		status=1
+	fi
+	qemu_extra=
 fi
 # hostile: the guest's lab_mmio runs loads and stores without a syndrome (LDP,
 # pre/post-indexed, STP, DC ZVA) on the disk's virtio-mmio window (DeviceID 2): each is
@@ -120,7 +158,7 @@ fi
 mmio_ok="ldp=ok ldpsw=ok ldr_pre=ok ldr_post=ok ldp_pre=ok stp=ok str_post=ok str_pre=ok after=ok"
 # shellcheck disable=SC2086 # one EXPECT per word
 want hostile && build hostile "$out/blk.json" "$base svmm.test=mmio svmm.mmio_id=2" "$disk" &&
-	boot hostile $mmio_ok ldxr=sigbus "cannot be emulated" SVMM-GUEST-MMIO-DONE
+	qemu_extra=$(drive "$disk") boot hostile $mmio_ok ldxr=sigbus "cannot be emulated" SVMM-GUEST-MMIO-DONE
 # el1: a bare-metal guest (tests/guest/hostile_guest.S) does at EL1 what Linux
 # user space cannot: an HVC while PSCI is by SMC (SMCCC NOT_SUPPORTED), a fetch
 # from no RAM and from the UART's window (each an instruction abort the guest
