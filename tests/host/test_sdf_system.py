@@ -61,6 +61,12 @@ SYSTEMS = {
         {"name": "y", "kernel": "Image", "cpus": 1, "memory": "64M", "cores": [1],
          "priority": 90, "budget_us": 1000, "period_us": 4000},
         {"name": "z", "kernel": "Image", "cpus": 2, "memory": "96M", "disk": ["disk.img"]}]},
+    # The form: a VM's disk on the system's block device, the board's virtio-blk.
+    "device": {"name": "device", "vms": [
+        {"name": "a", "kernel": "Image", "cpus": 1, "memory": "256M", "cores": [1],
+         "disk": [{"device": "disk0"}]},
+        {"name": "b", "kernel": "Image", "cpus": 1, "memory": "256M", "cores": [2]}],
+     "devices": {"disk0": {"type": "block"}}},
 }
 
 
