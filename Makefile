@@ -120,6 +120,11 @@ $(BUILD)/tests/test_sddf_blk: tests/unit/test_sddf_blk.c host/sel4/sddf_blk.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libsvmm.a $(LDLIBS) -lcmocka
 
+$(BUILD)/tests/test_virtio_blk_drv: tests/unit/test_virtio_blk_drv.c host/sel4/virtio_blk_drv.c \
+		host/sel4/sddf_blk.c host/sel4/sddf_blk_client.c $(BUILD)/libsvmm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libsvmm.a $(LDLIBS) -lcmocka
+
 $(BUILD)/tests/test_console_queue: tests/unit/test_console_queue.c host/sel4/console_queue.c \
 		$(BUILD)/libsvmm.a
 	@mkdir -p $(dir $@)
