@@ -5,7 +5,8 @@
 # (default debug): the guest's init runs, console input reaches it, a 2-vCPU
 # guest sees 2 CPUs, a disk served by the block driver protection domain reads
 # back the pattern in QEMU's drive file and takes a write, a marker it writes
-# survives a QEMU restart, the guest's no-syndrome
+# survives a QEMU restart, reads the drive fails are I/O errors in the guest, a
+# system whose QEMU has no drive stops with a line (never a hang), the guest's no-syndrome
 # loads and stores on its window are emulated (or refused with an abort), a
 # bare-metal guest's HVC and fetches from no RAM come back to it as SMCCC
 # NOT_SUPPORTED and instruction aborts, and a guest power-off stops the VM. Systems of two VMs on smp-debug (QEMU -smp 4): both reach init,
@@ -16,7 +17,8 @@
 # "console": "none" runs to its end without a line of its own on the UART.
 # Without an SDK it says SKIP and succeeds.
 # usage: tests/sel4/run.sh [MICROKIT_SDK [CASE...]]   (SEL4_TIMEOUT: seconds per boot, 120)
-# CASEs: marker echo smp blk persist hostile el1 shared two reboot budget select quiet; the default is all
+# CASEs: marker echo smp blk persist blkerr nodrive hostile el1 shared two reboot budget select quiet;
+# the default is all
 # but two (README: "Known hang").
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,7 +28,7 @@ if [ -z "$sdk" ]; then
 	exit 0
 fi
 shift || true
-cases=" ${*:-marker echo smp blk persist hostile el1 shared reboot budget select quiet} "
+cases=" ${*:-marker echo smp blk persist blkerr nodrive hostile el1 shared reboot budget select quiet} "
 # want NAME: whether case NAME runs.
 want() { [[ $cases == *" $1 "* ]]; }
 timeout=${SEL4_TIMEOUT:-120}
@@ -134,11 +136,14 @@ if want blk && build blk "$out/blk.json" "$base svmm.test=blk svmm.modules=1" "$
 	fi
 	qemu_extra=
 fi
-# persist: the same system on a fresh drive file, a legacy virtio-mmio transport
-# (QEMU's default). The first boot verifies count 7 and writes 8; QEMU is
-# stopped; a second QEMU on the same file sees 8 and writes 9.
+# persist: a system description in the issue's form (the VM's disk on the
+# system's block device "disk0") on a fresh drive file and a legacy virtio-mmio
+# transport (QEMU's default). The first boot verifies count 7 and writes 8;
+# QEMU is stopped; a second QEMU on the same file sees 8 and writes 9.
 persist_disk=$out/persist-disk.img
-if want persist && build persist "$out/blk.json" "$base svmm.test=blk svmm.modules=1" "$disk"; then
+printf '{"name": "persist", "vms": [%s], "devices": {"disk0": {"type": "block"}}}\n' \
+	"$(vm linux 1 "" "blk svmm.modules=1" '"disk": [{"device": "disk0"}]')" >"$out/persist.json"
+if want persist && build_system persist "$out/persist.json" "$config"; then
 	make_disk "$persist_disk"
 	qemu_extra=$(drive "$persist_disk" legacy)
 	boot persist SVMM-GUEST-BLK-VERIFIED=7 "(legacy)"
@@ -150,6 +155,25 @@ if want persist && build persist "$out/blk.json" "$base svmm.test=blk svmm.modul
 	fi
 	qemu_extra=
 fi
+# blkerr: the drive fails every read of the pattern (QEMU's blkdebug injects EIO
+# at sector 2048): the guest gets I/O errors for those reads and nothing else
+# (no hang, the disk goes on), so its write of sector 0 still lands.
+if want blkerr && build blkerr "$out/blk.json" "$base svmm.test=blk svmm.modules=1" "$disk"; then
+	make_disk "$disk"
+	printf '[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "2048"\n' >"$out/blkerr.conf"
+	qemu_extra=$(drive "blkdebug:$out/blkerr.conf:$disk")
+	boot blkerr SVMM-GUEST-BLK-MISMATCH=7 "I/O error"
+	if ! count_is "$disk" 8; then
+		echo "check-sel4: blkerr: the write after the failed reads did not land (count 8)"
+		status=1
+	fi
+	qemu_extra=
+fi
+# nodrive: the system has a disk but QEMU no virtio-blk device: the driver and
+# svmm each say so in a line and the VM is not started (no hang).
+want nodrive && build nodrive "$out/blk.json" "$base svmm.test=blk svmm.modules=1" "$disk" &&
+	boot nodrive --until "the guest was not started" "blk_driver: no virtio-blk device" \
+		"the block driver found no usable virtio-blk device"
 # hostile: the guest's lab_mmio runs loads and stores without a syndrome (LDP,
 # pre/post-indexed, STP, DC ZVA) on the disk's virtio-mmio window (DeviceID 2): each is
 # emulated and its result checked (DC ZVA may be refused by the guest's own
