@@ -288,6 +288,11 @@ $(SEL4_OUT)/obj/hyp/sel4/%.o $(SEL4_OUT)/obj/host/sel4/blk_driver_pd.o \
 	$(SEL4_OUT)/obj/host/sel4/console_mux_pd.o \
 	$(SEL4_OUT)/obj/host/sel4/timer_pd.o: SEL4_CFLAGS += -std=gnu11
 
+# check-sel4's blkfault case: a block driver that faults on the first write.
+SEL4_BLK_TEST_FAULT ?=
+$(SEL4_OUT)/obj/host/sel4/blk_driver_pd.o: SEL4_CFLAGS += \
+	$(if $(SEL4_BLK_TEST_FAULT),-DBLK_DRIVER_TEST_FAULT_ON_WRITE)
+
 $(SEL4_OUT)/libvirtio.a: $(SEL4_VIRTIO_OBJS)
 	rm -f $@
 	aarch64-linux-gnu-ar rcs $@ $^

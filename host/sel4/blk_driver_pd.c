@@ -108,11 +108,32 @@ void init(void)
 	    b->drv.read_only ? ", read-only" : "");
 }
 
+#ifdef BLK_DRIVER_TEST_FAULT_ON_WRITE
+/*
+ * check-sel4's blkfault build only (make SEL4_BLK_TEST_FAULT=1): the driver
+ * faults when the first write reaches it, so the test sees what a guest
+ * gets from a dead driver. The shipped driver never contains this.
+ */
+static void test_fault_on_write(const struct sddf_blk_queues *q)
+{
+	const struct sddf_blk_req_queue *req = q->req;
+
+	if (q->capacity != 0 && req->tail != req->head &&
+	    req->entries[req->head % q->capacity].code == SDDF_BLK_REQ_WRITE) {
+		microkit_dbg_puts("blk_driver: test build: faulting on the first write\n");
+		*(volatile uint32_t *)0 = 0;
+	}
+}
+#endif
+
 void notified(microkit_channel ch)
 {
 	struct blk_driver *b = &the_driver;
 	bool answered = false;
 
+#ifdef BLK_DRIVER_TEST_FAULT_ON_WRITE
+	test_fault_on_write(&b->queues);
+#endif
 	if (ch == FIRST_IRQ_CHANNEL + b->drv.slot && b->ready) {
 		answered = vblk_complete(&b->drv, &b->queues);
 		microkit_irq_ack(ch);

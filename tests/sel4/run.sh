@@ -5,7 +5,8 @@
 # (default debug): the guest's init runs, console input reaches it, a 2-vCPU
 # guest sees 2 CPUs, a disk served by the block driver protection domain reads
 # back the pattern in QEMU's drive file and takes a write, a marker it writes
-# survives a QEMU restart, reads the drive fails are I/O errors in the guest, a
+# survives a QEMU restart, reads the drive fails and a block driver that faults
+# are I/O errors in the guest, a
 # system whose QEMU has no drive stops with a line (never a hang), the guest's no-syndrome
 # loads and stores on its window are emulated (or refused with an abort), a
 # bare-metal guest's HVC and fetches from no RAM come back to it as SMCCC
@@ -17,7 +18,7 @@
 # "console": "none" runs to its end without a line of its own on the UART.
 # Without an SDK it says SKIP and succeeds.
 # usage: tests/sel4/run.sh [MICROKIT_SDK [CASE...]]   (SEL4_TIMEOUT: seconds per boot, 120)
-# CASEs: marker echo smp blk persist blkerr nodrive hostile el1 shared two reboot budget select quiet;
+# CASEs: marker echo smp blk persist blkerr blkfault nodrive hostile el1 shared two reboot budget select quiet;
 # the default is all
 # but two (README: "Known hang").
 set -uo pipefail
@@ -28,7 +29,7 @@ if [ -z "$sdk" ]; then
 	exit 0
 fi
 shift || true
-cases=" ${*:-marker echo smp blk persist blkerr nodrive hostile el1 shared reboot budget select quiet} "
+cases=" ${*:-marker echo smp blk persist blkerr blkfault nodrive hostile el1 shared reboot budget select quiet} "
 # want NAME: whether case NAME runs.
 want() { [[ $cases == *" $1 "* ]]; }
 timeout=${SEL4_TIMEOUT:-120}
@@ -165,6 +166,22 @@ if want blkerr && build blkerr "$out/blk.json" "$base svmm.test=blk svmm.modules
 	boot blkerr SVMM-GUEST-BLK-MISMATCH=7 "I/O error"
 	if ! count_is "$disk" 8; then
 		echo "check-sel4: blkerr: the write after the failed reads did not land (count 8)"
+		status=1
+	fi
+	qemu_extra=
+fi
+# blkfault: a block driver built to fault on the first write (SEL4_BLK_TEST_FAULT):
+# the guest reads the pattern, its write of sector 0 gets no answer, svmm gives
+# up after 10 s and the guest sees an I/O error and goes on to power off; the
+# file keeps count 7.
+if want blkfault &&
+	SEL4_BLK_TEST_FAULT=1 build blkfault "$out/blk.json" "$base svmm.test=blk svmm.modules=1" "$disk"; then
+	make_disk "$disk"
+	qemu_extra=$(drive "$disk")
+	boot blkfault SVMM-GUEST-BLK-VERIFIED=7 "faulting on the first write" \
+		"has not answered in 10 s" "I/O error"
+	if ! count_is "$disk" 7; then
+		echo "check-sel4: blkfault: the drive file changed though the driver died"
 		status=1
 	fi
 	qemu_extra=
