@@ -323,6 +323,29 @@ static void test_answer_to_another_request_fails_the_disk(void **state)
 	assert_int_equal(b.ops->flush(b.ctx), -SVMM_EIO);
 }
 
+/* A server whose response indices say more than a queue holds: an I/O error, not a loop. */
+static int wait_with_lying_indices(void *ctx)
+{
+	struct fixture *f = ctx;
+
+	f->waits++;
+	((struct sddf_blk_resp_queue *)f->resp)->tail += SDDF_BLK_QUEUE_CAPACITY + 1;
+	return 0;
+}
+
+static void test_lying_response_indices_fail_the_disk(void **state)
+{
+	struct fixture *f = fixture_new();
+	struct blk_backend b;
+
+	(void)state;
+	f->client.wait = wait_with_lying_indices;
+	assert_int_equal(sddf_blk_client_backend(&f->client, &b), 0);
+	assert_int_equal(b.ops->flush(b.ctx), -SVMM_EIO);
+	assert_int_equal(f->waits, 1);
+	assert_true(f->client.failed);
+}
+
 static void test_init_refuses_missing_regions(void **state)
 {
 	struct fixture *f = fixture_new();
@@ -354,6 +377,7 @@ int main(void)
 	    cmocka_unit_test(test_device_error_is_an_io_error),
 	    cmocka_unit_test(test_failed_wait_fails_the_disk),
 	    cmocka_unit_test(test_answer_to_another_request_fails_the_disk),
+	    cmocka_unit_test(test_lying_response_indices_fail_the_disk),
 	    cmocka_unit_test(test_init_refuses_missing_regions),
 	};
 
