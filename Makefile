@@ -115,8 +115,13 @@ $(BUILD)/tests/test_sel4_helpers: tests/unit/test_sel4_helpers.c host/sel4/forma
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libsvmm.a $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/test_block_queue: tests/unit/test_block_queue.c host/sel4/block_queue.c \
-		$(BUILD)/libsvmm.a
+$(BUILD)/tests/test_sddf_blk: tests/unit/test_sddf_blk.c host/sel4/sddf_blk.c \
+		host/sel4/sddf_blk_client.c $(BUILD)/libsvmm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libsvmm.a $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/test_virtio_blk_drv: tests/unit/test_virtio_blk_drv.c host/sel4/virtio_blk_drv.c \
+		host/sel4/sddf_blk.c host/sel4/sddf_blk_client.c $(BUILD)/libsvmm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libsvmm.a $(LDLIBS) -lcmocka
 
@@ -212,13 +217,14 @@ check-lab:
 #      [DISK=disk.img]                     one VM, the flags overriding its description
 # The host svmm writes the SDF and, in $(SEL4_OUT), each VM's device tree and
 # system.mk (svmm sdf --build-dir), which names each VM's svmm program image
-# and its kernel, initrd and disk. Each VM's svmm is the same objects linked
+# and its kernel and initrd. Each VM's svmm is the same objects linked
 # with that VM's images (section .rodata.svmm_guest); a VM with a disk gets
-# its own block server with the disk image packaged into it (the guest's
-# writes change that copy in memory, never the file); a system of several
-# VMs gets the console multiplexer, console_mux.elf (and with "management"
-# the management PD, mgmt.elf), and every system the timer PD, timer.elf
-# (the alarm of idle vCPUs). The microkit tool makes
+# the block driver, blk_driver.elf, for QEMU's virtio-blk device: the disk's
+# bytes are QEMU's drive file (give QEMU -drive file=IMG,if=none,format=raw,
+# id=d0 -device virtio-blk-device,drive=d0), and DISK is only checked to
+# exist; a system of several VMs gets the console multiplexer, console_mux.elf
+# (and with "management" the management PD, mgmt.elf), and every system the
+# timer PD, timer.elf (the alarm of idle vCPUs). The microkit tool makes
 # $(SEL4_OUT)/loader.img, which QEMU boots (tests/sel4/run.sh; -smp 4 for
 # the smp- configs).
 MICROKIT_BOARD ?= qemu_virt_aarch64
@@ -239,14 +245,14 @@ SEL4_CFLAGS = -std=c11 -O2 -g -ffreestanding -fno-builtin -fno-stack-protector -
 	$(WARNINGS) -I. -isystem $(SEL4_BOARD_DIR)/include -MMD -MP
 SEL4_SRCS := core/string.c $(CORE_SRCS) $(filter-out arch/aarch64/fdt.c,$(ARCH_SRCS)) $(DEV_SRCS) \
 	machine/machine.c $(wildcard hyp/sel4/*.c) \
-	$(filter-out host/sel4/blk_server.c host/sel4/console_mux_pd.c host/sel4/timer_pd.c \
-		host/sel4/mgmt_pd.c host/sel4/mgmt_prompt.c host/sel4/vm_names.c,\
-		$(wildcard host/sel4/*.c))
+	$(filter-out host/sel4/blk_driver_pd.c host/sel4/virtio_blk_drv.c \
+		host/sel4/console_mux_pd.c host/sel4/timer_pd.c host/sel4/mgmt_pd.c \
+		host/sel4/mgmt_prompt.c host/sel4/vm_names.c,$(wildcard host/sel4/*.c))
 SEL4_OBJS = $(SEL4_SRCS:%.c=$(SEL4_OUT)/obj/%.o)
 # virtio/ as an archive: svmm.elf takes the devices machine/machine.c can put on the bus.
 SEL4_VIRTIO_OBJS = $(VIRTIO_SRCS:%.c=$(SEL4_OUT)/obj/%.o)
-SEL4_BLK_OBJS = $(addprefix $(SEL4_OUT)/obj/,host/sel4/blk_server.o host/sel4/block_queue.o \
-	core/string.o)
+SEL4_BLK_OBJS = $(addprefix $(SEL4_OUT)/obj/,host/sel4/blk_driver_pd.o host/sel4/virtio_blk_drv.o \
+	host/sel4/sddf_blk.o host/sel4/format.o core/string.o)
 SEL4_MUX_OBJS = $(addprefix $(SEL4_OUT)/obj/,host/sel4/console_mux_pd.o \
 	host/sel4/console_queue.o host/sel4/board_uart.o host/sel4/vm_names.o core/console_mux.o \
 	core/string.o)
@@ -290,9 +296,14 @@ $(SEL4_OUT)/obj/%.o: %.c
 
 # seL4's headers use GNU C's `asm`: the files that include them are C11
 # with GNU extensions.
-$(SEL4_OUT)/obj/hyp/sel4/%.o $(SEL4_OUT)/obj/host/sel4/blk_server.o \
+$(SEL4_OUT)/obj/hyp/sel4/%.o $(SEL4_OUT)/obj/host/sel4/blk_driver_pd.o \
 	$(SEL4_OUT)/obj/host/sel4/console_mux_pd.o $(SEL4_OUT)/obj/host/sel4/mgmt_pd.o \
 	$(SEL4_OUT)/obj/host/sel4/timer_pd.o: SEL4_CFLAGS += -std=gnu11
+
+# check-sel4's blkfault case: a block driver that faults on the first write.
+SEL4_BLK_TEST_FAULT ?=
+$(SEL4_OUT)/obj/host/sel4/blk_driver_pd.o: SEL4_CFLAGS += \
+	$(if $(SEL4_BLK_TEST_FAULT),-DBLK_DRIVER_TEST_FAULT_ON_WRITE)
 
 $(SEL4_OUT)/libvirtio.a: $(SEL4_VIRTIO_OBJS)
 	rm -f $@
@@ -319,10 +330,7 @@ $(SEL4_OUT)/$(SEL4_SYSTEM_IMAGE_$(1)): $(SEL4_OBJS) $(SEL4_OUT)/obj/guest_images
 		$(SEL4_OUT)/libvirtio.a
 	$$(SEL4_LINK)
 ifneq ($(SEL4_SYSTEM_BLK_$(1)),)
-$(SEL4_OUT)/obj/blk_disk_$(1).o: host/sel4/blk_server_disk.S $(SEL4_SYSTEM_DISK_$(1))
-	@mkdir -p $$(dir $$@)
-	$(SEL4_CC) -c -o $$@ $$< -DSVMM_DISK='"$(SEL4_SYSTEM_DISK_$(1))"'
-$(SEL4_OUT)/$(SEL4_SYSTEM_BLK_$(1)): $(SEL4_BLK_OBJS) $(SEL4_OUT)/obj/blk_disk_$(1).o
+$(SEL4_OUT)/$(SEL4_SYSTEM_BLK_$(1)): $(SEL4_BLK_OBJS)
 	$$(SEL4_LINK)
 endif
 endef

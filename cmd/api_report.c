@@ -52,7 +52,9 @@ void api_report_devices(struct json_object *result, const struct vm_config *cfg,
 		char name[8] = {'v', 'd', (char)('a' + i), '\0'};
 		struct json_object *dev = device("disk", name, "file");
 
-		json_object_object_add(dev, "path", json_object_new_string(cfg->disks[i].path));
+		if (cfg->disks[i].path != NULL)
+			json_object_object_add(dev, "path",
+					       json_object_new_string(cfg->disks[i].path));
 		json_object_object_add(dev, "readonly",
 				       json_object_new_boolean(cfg->disks[i].readonly));
 		if (metrics) {

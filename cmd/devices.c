@@ -22,9 +22,18 @@ static int disk_open(void *ctx, unsigned index, struct blk_backend *backend)
 	struct vmm_devices *d = ctx;
 	const struct disk_config *cfg = &d->cfg->disks[index];
 	struct vmm_disk *disk = &d->disks[index];
-	int err = block_file_open(&disk->file, cfg->path, cfg->readonly, cfg->direct, cfg->serial,
-				  d->why, d->why_len);
+	int err;
 
+	/* The system's physical devices are seL4's (QEMU virt's virtio-blk, a driver PD). */
+	if (cfg->device != NULL) {
+		snprintf(d->why, d->why_len,
+			 "disk: device \"%s\": a system's block device is served on seL4 only "
+			 "(svmm sdf); on KVM give the disk an image file",
+			 cfg->device);
+		return -SVMM_ENOTSUP;
+	}
+	err = block_file_open(&disk->file, cfg->path, cfg->readonly, cfg->direct, cfg->serial,
+			      d->why, d->why_len);
 	if (err < 0)
 		return err;
 	disk->open = true;

@@ -41,11 +41,11 @@ static int write_make_fragment(const struct system_config *sys, const struct sdf
 			absolute(vm->initrd, path, sizeof(path));
 		fprintf(out, "SEL4_SYSTEM_INITRD_%s := %s\n", vm->name,
 			vm->initrd != NULL ? path : "");
+		/* The disk's bytes are QEMU's drive file: the image is the driver's, not packaged.
+		 */
 		if (vm->disk_count > 0) {
 			sdf_blk_image(sys, i, params, image, sizeof(image));
-			absolute(vm->disks[0].path, path, sizeof(path));
-			fprintf(out, "SEL4_SYSTEM_BLK_%s := %s\nSEL4_SYSTEM_DISK_%s := %s\n",
-				vm->name, image, vm->name, path);
+			fprintf(out, "SEL4_SYSTEM_BLK_%s := %s\n", vm->name, image);
 		}
 	}
 	return ferror(out) ? -1 : 0;

@@ -17,7 +17,7 @@
 #define SERIAL_MAX	20 /* virtio-blk's GET_ID answer */
 
 static const char expect_disk[] = "PATH[,readonly][,direct][,serial=TEXT] (at most "
-				  "20 characters of serial)";
+				  "20 characters of serial), or device=NAME";
 static const char expect_net[] =
     "user[,mac=MAC][,forward=tcp:HOSTPORT:GUESTPORT] or tap=NAME[,mac=MAC]";
 static const char expect_vsock[] = "cid=N,socket=PATH with N from 3 to 4294967294";
@@ -63,6 +63,7 @@ static int copy_option_text(char *buffer, const char *value, const char *origin,
 static void free_disk(struct disk_config *disk)
 {
 	free(disk->path);
+	free(disk->device);
 	free(disk->serial);
 	memset(disk, 0, sizeof(*disk));
 }
@@ -92,9 +93,18 @@ static int parse_disk_option(struct disk_config *disk, const char *token, const 
 {
 	const char *value;
 
-	if (option_value(token, "device") != NULL || option_value(token, "partition") != NULL) {
-		/* The system description's shared physical disks, by name and partition. */
-		return config_fail(err, "%s: a disk on a system's \"device\" is not supported yet",
+	if ((value = option_value(token, "device")) != NULL) {
+		/* A block device of the system's "devices"; system_config_check_devices() looks. */
+		if (value[0] == '\0' || disk->device != NULL || disk->path != NULL)
+			return config_fail_expected(err, origin, expect_disk, whole);
+		disk->device = strdup(value);
+		if (disk->device == NULL)
+			return config_fail(err, "%s: out of memory", origin);
+	} else if (option_value(token, "partition") != NULL) {
+		return config_fail(err,
+				   "%s: partition: a partition of a shared disk is not supported "
+				   "yet (it needs the block virtualiser); give the VM the whole "
+				   "device",
 				   origin);
 	} else if (strcmp(token, "readonly") == 0 || strcmp(token, "ro") == 0) {
 		disk->readonly = true;
@@ -105,7 +115,7 @@ static int parse_disk_option(struct disk_config *disk, const char *token, const 
 			return config_fail_expected(err, origin, expect_disk, whole);
 		disk->serial = strdup(value);
 	} else if ((value = option_value(token, "path")) != NULL || strchr(token, '=') == NULL) {
-		if (disk->path != NULL)
+		if (disk->path != NULL || disk->device != NULL)
 			return config_fail_expected(err, origin, expect_disk, whole);
 		return config_resolve_path(value ? value : token, base_dir, origin, expect_disk,
 					   err, &disk->path);
@@ -136,7 +146,7 @@ int config_set_disk(struct vm_config *cfg, const char *value, const char *origin
 			return -1;
 		}
 	}
-	if (disk.path == NULL) {
+	if (disk.path == NULL && disk.device == NULL) {
 		free_disk(&disk);
 		return config_fail_expected(err, origin, expect_disk, value);
 	}
@@ -322,6 +332,9 @@ int config_validate_devices(const struct vm_config *cfg, struct config_error *er
 	for (unsigned i = 0; i < cfg->disk_count; i++) {
 		struct stat st;
 
+		/* A device disk is the board's: nothing here to look at. */
+		if (cfg->disks[i].device != NULL)
+			continue;
 		if (stat(cfg->disks[i].path, &st) != 0)
 			return config_fail(err, "disk \"%s\": %s", cfg->disks[i].path,
 					   strerror(errno));
@@ -329,7 +342,8 @@ int config_validate_devices(const struct vm_config *cfg, struct config_error *er
 			return config_fail(err, "disk \"%s\": expected a file or block device",
 					   cfg->disks[i].path);
 		for (unsigned j = 0; j < i; j++) {
-			if (strcmp(cfg->disks[i].path, cfg->disks[j].path) == 0)
+			if (cfg->disks[j].path != NULL &&
+			    strcmp(cfg->disks[i].path, cfg->disks[j].path) == 0)
 				return config_fail(err, "disk \"%s\" is given twice",
 						   cfg->disks[i].path);
 		}

@@ -27,19 +27,26 @@
  *   an end lets that PD call the other by protected procedure call, which
  *   must have a strictly higher priority.
  *
+ * - setvar (in a PD): symbol and region_paddr, the physical address of a
+ *   region (which the tool then allocates contiguous), for a driver's DMA.
+ *
  * Isolation by construction: a VM's RAM is one region mapped into its guest
- * and its own svmm only; a block queue only into its svmm and block server;
+ * and its own svmm only; the sDDF block regions only into its svmm and
+ * block driver, and the virtio-mmio window and DMA region into the driver;
  * a console queue only into its svmm and the multiplexer (the management
  * PD's into it and the multiplexer). The one region
  * several VMs map is the GIC's virtual CPU interface, a hardware frame whose
  * state seL4 switches with the vCPU running on each core.
  *
  * One disk is a virtio-blk device svmm emulates (its virtio-mmio window is
- * not mapped, so the guest's accesses fault to svmm) in front of its block
- * server PD. Net, rng, vsock and the virtio console need server PDs of their
- * own that do not exist yet, so a description asking for one is refused
- * rather than turned into a system whose guest silently lacks it.
- * Passthrough devices are not described.
+ * not mapped, so the guest's accesses fault to svmm) in front of the block
+ * driver PD for QEMU's virtio-blk device (host/sel4/blk_driver_pd.c). One
+ * VM per system may have it: the driver probes the transports for the
+ * board's block device and takes all their interrupts, which Microkit gives
+ * one PD only; sharing a disk is the block virtualiser's job. Net, rng, vsock and the virtio
+ * console need server PDs of their own that do not exist yet, so a description asking for one is
+ * refused rather than turned into a system whose guest silently lacks it. Passthrough devices are
+ * not described.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -82,7 +89,7 @@ void sdf_blk_image(const struct system_config *sys, unsigned index, const struct
 	if (sdf_lone(sys))
 		snprintf(out, size, "%s", params->blk_image);
 	else
-		snprintf(out, size, "blk_server_%s.elf", sys->vms[index].name);
+		snprintf(out, size, "blk_driver_%s.elf", sys->vms[index].name);
 }
 
 /* ---- the plan ---- */
@@ -128,52 +135,93 @@ static struct sdf_sched vm_sched(const struct vm_config *cfg)
 	    .priority = cfg->priority, .budget_us = cfg->budget_us, .period_us = cfg->period_us};
 }
 
+static void add_rw_map(struct sdf_space *space, const struct sdf_region *region, uint64_t vaddr,
+		       const char *setvar_vaddr, const char *setvar_size)
+{
+	add_map(space, (struct sdf_map){.region = region,
+					.vaddr = vaddr,
+					.perms = "rw",
+					.cached = true,
+					.setvar_vaddr = setvar_vaddr,
+					.setvar_size = setvar_size});
+}
+
 /*
- * VM `index`'s block server and the request queue and data regions, mapped
- * at the same addresses into it and the VM's svmm (both programs name them
- * alike).
+ * VM `index`'s block driver PD and the sDDF regions it shares with the VM's
+ * svmm (storage info, request and response queues, data), at the same
+ * addresses in both (both programs name them alike). The driver alone maps
+ * the board's virtio-mmio window (uncached) and its DMA region, and takes
+ * the transports' interrupts; it maps no guest RAM.
  */
 static void plan_disk(struct sdf_plan *plan, unsigned index, struct sdf_pd *vmm,
-		      const struct sdf_params *params)
+		      const struct sdf_region *mmio, const struct sdf_params *params)
 {
+	static const char *const queue_names[] = {"blk_storage_info", "blk_req_queue",
+						  "blk_resp_queue"};
+	static const char *const queue_symbols[] = {SDF_SYMBOL_BLK_STORAGE_INFO_VADDR,
+						    SDF_SYMBOL_BLK_REQ_QUEUE_VADDR,
+						    SDF_SYMBOL_BLK_RESP_QUEUE_VADDR};
 	const struct system_config *sys = plan->sys;
 	char name[SDF_NAME_LEN], image[SDF_NAME_LEN];
-	const struct sdf_region *queue, *data;
+	const struct sdf_region *data, *dma;
 	struct sdf_pd *blk;
 
 	sdf_name(name, sizeof(name), sys, index, params->blk_name);
 	sdf_blk_image(sys, index, params, image, sizeof(image));
 	blk = add_pd(plan, name, image, params->vaddr_limit - 2 * SDF_MIN_STACK);
-	blk->space.kind = "block server";
+	blk->space.kind = "block driver";
 	blk->sched.priority = params->blk_priority;
 	blk->pinned = vmm->pinned;
 	blk->cpu = vmm->cpu;
-	sdf_name(name, sizeof(name), sys, index, "blk_queue");
-	queue = add_region(plan, name, params->blk_queue_size, SDF_SMALL_PAGE);
+	blk->irq_count = params->blk_irq_count;
+	blk->irq = params->blk_first_irq;
+	blk->irq_id = params->blk_first_irq_channel_id;
+	for (unsigned i = 0; i < 3; i++) {
+		const struct sdf_region *queue;
+		uint64_t vaddr = params->blk_queue_vaddr + i * params->blk_queue_size;
+
+		sdf_name(name, sizeof(name), sys, index, queue_names[i]);
+		queue = add_region(plan, name, params->blk_queue_size, SDF_SMALL_PAGE);
+		/* svmm only reads the storage info. */
+		add_map(&vmm->space, (struct sdf_map){.region = queue,
+						      .vaddr = vaddr,
+						      .perms = i == 0 ? "r" : "rw",
+						      .cached = true,
+						      .setvar_vaddr = queue_symbols[i]});
+		add_rw_map(&blk->space, queue, vaddr, queue_symbols[i], NULL);
+	}
 	sdf_name(name, sizeof(name), sys, index, "blk_data");
 	data = add_region(plan, name, params->blk_data_size, SDF_SMALL_PAGE);
-	for (unsigned i = 0; i < 2; i++) {
-		struct sdf_space *space = i == 0 ? &vmm->space : &blk->space;
-
-		add_map(space, (struct sdf_map){.region = queue,
-						.vaddr = params->blk_queue_vaddr,
-						.perms = "rw",
-						.cached = true,
-						.setvar_vaddr = SDF_SYMBOL_BLK_QUEUE_VADDR});
-		add_map(space, (struct sdf_map){.region = data,
-						.vaddr = params->blk_data_vaddr,
-						.perms = "rw",
-						.cached = true,
-						.setvar_vaddr = SDF_SYMBOL_BLK_DATA_VADDR,
-						.setvar_size = SDF_SYMBOL_BLK_DATA_SIZE});
-	}
-	add_channel(plan, (struct sdf_end){.pd = vmm, .id = params->vmm_blk_channel_id, .pp = true},
+	add_rw_map(&vmm->space, data, params->blk_data_vaddr, SDF_SYMBOL_BLK_DATA_VADDR,
+		   SDF_SYMBOL_BLK_DATA_SIZE);
+	add_rw_map(&blk->space, data, params->blk_data_vaddr, SDF_SYMBOL_BLK_DATA_VADDR,
+		   SDF_SYMBOL_BLK_DATA_SIZE);
+	sdf_name(name, sizeof(name), sys, index, "blk_dma");
+	dma = add_region(plan, name, params->blk_dma_size, SDF_SMALL_PAGE);
+	add_map(&blk->space, (struct sdf_map){.region = dma,
+					      .vaddr = params->blk_dma_vaddr,
+					      .perms = "rw",
+					      .cached = false,
+					      .setvar_vaddr = SDF_SYMBOL_BLK_DMA_VADDR});
+	add_map(&blk->space, (struct sdf_map){.region = mmio,
+					      .vaddr = params->blk_mmio_vaddr,
+					      .perms = "rw",
+					      .cached = false,
+					      .setvar_vaddr = SDF_SYMBOL_BLK_MMIO_VADDR});
+	/* The device reaches the virtqueue and the data region by physical address. */
+	blk->paddr_symbols[0] = SDF_SYMBOL_BLK_DMA_PADDR;
+	blk->paddr_regions[0] = dma;
+	blk->paddr_symbols[1] = SDF_SYMBOL_BLK_DATA_PADDR;
+	blk->paddr_regions[1] = data;
+	blk->paddr_count = 2;
+	/* Notifications both ways: svmm after posting requests, the driver after answering. */
+	add_channel(plan, (struct sdf_end){.pd = vmm, .id = params->vmm_blk_channel_id},
 		    (struct sdf_end){.pd = blk, .id = params->blk_channel_id});
 }
 
 /* VM `index`'s svmm and its guest. */
 static struct sdf_pd *plan_vm(struct sdf_plan *plan, unsigned index, const struct sdf_region *gic,
-			      const struct sdf_params *params)
+			      const struct sdf_region *mmio, const struct sdf_params *params)
 {
 	const struct system_config *sys = plan->sys;
 	const struct vm_config *cfg = &sys->vms[index];
@@ -225,7 +273,7 @@ static struct sdf_pd *plan_vm(struct sdf_plan *plan, unsigned index, const struc
 						 .perms = "rw",
 						 .cached = false});
 	if (cfg->disk_count > 0)
-		plan_disk(plan, index, vmm, params);
+		plan_disk(plan, index, vmm, mmio, params);
 	return vmm;
 }
 
@@ -238,7 +286,7 @@ static struct sdf_pd *add_irq_server(struct sdf_plan *plan, const char *name, co
 
 	pd->space.kind = kind;
 	pd->sched.priority = priority;
-	pd->has_irq = true;
+	pd->irq_count = 1;
 	pd->irq = irq;
 	pd->irq_id = irq_id;
 	return pd;
@@ -341,7 +389,7 @@ static void build_plan(struct sdf_plan *plan, const struct system_config *sys,
 		       const struct sdf_params *params)
 {
 	struct sdf_pd *vmms[SYSTEM_MAX_VMS];
-	struct sdf_region *gic, *uart;
+	struct sdf_region *gic, *uart, *mmio = NULL;
 
 	memset(plan, 0, sizeof(*plan));
 	plan->sys = sys;
@@ -351,8 +399,16 @@ static void build_plan(struct sdf_plan *plan, const struct system_config *sys,
 	uart = add_region(plan, "uart", params->uart_size, SDF_SMALL_PAGE);
 	uart->fixed = true;
 	uart->phys = params->uart_phys;
-	for (unsigned i = 0; i < sys->vm_count; i++)
-		vmms[i] = plan_vm(plan, i, gic, params);
+	for (unsigned i = 0; i < sys->vm_count; i++) {
+		/* The board's virtio-mmio window, for the one VM with a disk (sdf_check_system). */
+		if (sys->vms[i].disk_count > 0 && mmio == NULL) {
+			mmio =
+			    add_region(plan, "virtio_mmio", params->blk_mmio_size, SDF_SMALL_PAGE);
+			mmio->fixed = true;
+			mmio->phys = params->blk_mmio_phys;
+		}
+		vmms[i] = plan_vm(plan, i, gic, mmio, params);
+	}
 	if (sdf_lone(sys)) {
 		/* A lone VM's svmm drives the board UART itself. */
 		add_map(&vmms[0]->space, (struct sdf_map){.region = uart,
@@ -360,7 +416,7 @@ static void build_plan(struct sdf_plan *plan, const struct system_config *sys,
 							  .perms = "rw",
 							  .cached = false,
 							  .setvar_vaddr = SDF_SYMBOL_UART_VADDR});
-		vmms[0]->has_irq = true;
+		vmms[0]->irq_count = 1;
 		vmms[0]->irq = params->uart_irq;
 		vmms[0]->irq_id = params->uart_channel_id;
 	} else {

@@ -4,12 +4,12 @@
  * the `microkit` tool turns into a bootable seL4 image. One svmm protection
  * domain per VM, the guest its child virtual machine with one vcpu element
  * per vCPU (pinned to its core, scheduled with the VM's priority, budget and
- * period). A VM with a disk gets a block server protection domain of its own,
- * which its svmm calls through a shared request queue
- * (host/sel4/block_queue.h). One timer PD serves every svmm the alarm
- * that wakes its idle vCPUs (host/sel4/timer_protocol.h). A system of one VM has its svmm drive the
- * board UART; with several, a console multiplexer PD drives it and each svmm talks to it through a
- * console queue (host/sel4/console_queue.h); "management": true adds the management PD
+ * period). A VM with a disk gets a block driver protection domain of its own
+ * for QEMU virt's virtio-blk device, which its svmm reaches through sDDF's
+ * block queues (host/sel4/sddf_blk.h, docs/sel4-block-queue.md). One timer PD serves every svmm the
+ * alarm that wakes its idle vCPUs (host/sel4/timer_protocol.h). A system of one VM has its svmm
+ * drive the board UART; with several, a console multiplexer PD drives it and each svmm talks to it
+ * through a console queue (host/sel4/console_queue.h); "management": true adds the management PD
  * behind the multiplexer's Ctrl-A m prompt, joined to each svmm by a channel. The schema is
  * Microkit 2.3.0's (docs/manual.md, "System Description File").
  */
@@ -32,10 +32,17 @@
 #define SDF_SYMBOL_GUEST_RAM_VADDR "guest_ram_vaddr" /* guest RAM as the VMM sees it */
 #define SDF_SYMBOL_GUEST_RAM_SIZE  "guest_ram_size"
 #define SDF_SYMBOL_UART_VADDR	   "uart_vaddr" /* the board UART, mapped uncached */
-/* The block request queue, in svmm and in the block server alike. */
-#define SDF_SYMBOL_BLK_QUEUE_VADDR "blk_queue_vaddr"
-#define SDF_SYMBOL_BLK_DATA_VADDR  "blk_data_vaddr"
-#define SDF_SYMBOL_BLK_DATA_SIZE   "blk_data_size"
+/* The sDDF block queue's regions, in svmm and in the block driver alike. */
+#define SDF_SYMBOL_BLK_STORAGE_INFO_VADDR "blk_storage_info_vaddr"
+#define SDF_SYMBOL_BLK_REQ_QUEUE_VADDR	  "blk_req_queue_vaddr"
+#define SDF_SYMBOL_BLK_RESP_QUEUE_VADDR	  "blk_resp_queue_vaddr"
+#define SDF_SYMBOL_BLK_DATA_VADDR	  "blk_data_vaddr"
+#define SDF_SYMBOL_BLK_DATA_SIZE	  "blk_data_size"
+/* The block driver's own: the virtio-mmio window, its DMA region, physical addresses. */
+#define SDF_SYMBOL_BLK_MMIO_VADDR "blk_mmio_vaddr"
+#define SDF_SYMBOL_BLK_DMA_VADDR  "blk_dma_vaddr"
+#define SDF_SYMBOL_BLK_DMA_PADDR  "blk_dma_paddr"
+#define SDF_SYMBOL_BLK_DATA_PADDR "blk_data_paddr"
 /* With several VMs: svmm's console queue, and the multiplexer's first one (the rest follow). */
 #define SDF_SYMBOL_CONSOLE_QUEUE_VADDR	"console_queue_vaddr"
 #define SDF_SYMBOL_CONSOLE_QUEUES_VADDR "console_queues_vaddr"
@@ -101,18 +108,33 @@ struct sdf_params {
 	unsigned vmm_timer_channel_id;		/* svmm's end (HYP_SEL4_TIMER_CHANNEL) */
 
 	/*
-	 * The block server protection domain, for a VM with a disk. svmm calls
-	 * it (a protected procedure call), so its priority must be higher.
+	 * The block driver protection domain, for a VM with a disk. Its priority
+	 * is above every svmm's: svmm waits for its answers polling, so the
+	 * driver must preempt it on a shared core.
 	 */
-	const char *blk_name; /* with several VMs, "<blk_name>_a" and "blk_server_a.elf" */
+	const char *blk_name; /* with several VMs, "<blk_name>_a" and "blk_driver_a.elf" */
 	const char *blk_image;
 	unsigned blk_priority;
-	uint64_t blk_queue_size;  /* the request queue region (BLKQ_QUEUE_REGION_SIZE) */
-	uint64_t blk_data_size;	  /* the data region: the most one request moves */
-	uint64_t blk_queue_vaddr; /* both regions sit at the same address in both PDs */
+	/* Each of the storage info, request queue and response queue regions (4 KiB). */
+	uint64_t blk_queue_size;
+	uint64_t blk_data_size; /* the data region: the most one request moves */
+	/*
+	 * Storage info, request and response queue at this + 0, 1 and 2 times
+	 * blk_queue_size, and the data region, at the same addresses in both PDs.
+	 */
+	uint64_t blk_queue_vaddr;
 	uint64_t blk_data_vaddr;
+	/* The board's virtio-mmio transports, which the driver probes, and their interrupts. */
+	uint64_t blk_mmio_phys;
+	uint64_t blk_mmio_size;
+	uint64_t blk_mmio_vaddr;
+	unsigned blk_first_irq; /* transport i's, as the kernel numbers it, is this + i */
+	unsigned blk_irq_count; /* the transports */
+	unsigned blk_first_irq_channel_id; /* transport i's irq is on this + i in the driver */
+	uint64_t blk_dma_size;		   /* the driver's virtqueue (VBLK_DMA_SIZE) */
+	uint64_t blk_dma_vaddr;
 	unsigned vmm_blk_channel_id; /* svmm's end of the channel */
-	unsigned blk_channel_id;     /* the block server's end */
+	unsigned blk_channel_id;     /* the block driver's end */
 
 	/* The console multiplexer of a system of several VMs. */
 	const char *mux_name;
@@ -157,10 +179,10 @@ struct sdf_params sdf_params_qemu_virt_aarch64(void);
  * arguments, so the same description gives the same bytes. 0, or -1 with
  * `err` filled in: a description the board cannot hold (too many vCPUs, too
  * much memory, a priority above max_vm_priority), devices that have no seL4
- * backend yet (net, rng, vsock, virtio console, a second disk, a disk option
- * the block server cannot honour), inconsistent `params`, or a failed
- * write. A disk's image is not named in the SDF: the build packages it into
- * the block server's program image.
+ * backend yet (net, rng, vsock, virtio console, a second disk, disks in two
+ * VMs, a disk option the driver cannot honour), inconsistent `params`, or a
+ * failed write. A disk's image is not named in the SDF: it is QEMU's drive
+ * file (-drive ... -device virtio-blk-device), which the block driver finds.
  */
 int sdf_write_system(FILE *out, const struct system_config *sys, const struct sdf_params *params,
 		     struct config_error *err);
@@ -179,7 +201,7 @@ int sdf_write(FILE *out, const struct vm_config *cfg, const struct sdf_params *p
 void sdf_vmm_image(const struct system_config *sys, unsigned index, const struct sdf_params *params,
 		   char *out, size_t size);
 
-/* The same for VM `index`'s block server: params->blk_image, else "blk_server_<name>.elf". */
+/* The same for VM `index`'s block driver: params->blk_image, else "blk_driver_<name>.elf". */
 void sdf_blk_image(const struct system_config *sys, unsigned index, const struct sdf_params *params,
 		   char *out, size_t size);
 

@@ -60,14 +60,23 @@ struct sdf_params sdf_params_qemu_virt_aarch64(void)
 	    .timer_irq_channel_id = 0,
 	    .timer_first_client_channel_id = 1,
 	    .vmm_timer_channel_id = 4,
-	    .blk_name = "blk_server",
-	    .blk_image = "blk_server.elf",
+	    .blk_name = "blk_driver",
+	    .blk_image = "blk_driver.elf",
 	    .blk_priority = 254,
 	    .blk_queue_size = 0x1000,
 	    .blk_data_size = 0x40000,
 	    /* Above the most guest RAM svmm maps (at 1 GiB, less than 2 GiB of it). */
 	    .blk_queue_vaddr = 0x100000000,
 	    .blk_data_vaddr = 0x100200000,
+	    /* QEMU virt's 32 virtio-mmio transports, 0x200 bytes each, on SPIs 16..47. */
+	    .blk_mmio_phys = 0xa000000,
+	    .blk_mmio_size = 0x4000,
+	    .blk_mmio_vaddr = 0x100600000,
+	    .blk_first_irq = 48,
+	    .blk_irq_count = 32,
+	    .blk_first_irq_channel_id = 1,
+	    .blk_dma_size = 0x4000,
+	    .blk_dma_vaddr = 0x100800000,
 	    .vmm_blk_channel_id = 2,
 	    .blk_channel_id = 0,
 	    .mux_name = "console",
@@ -92,15 +101,13 @@ struct sdf_params sdf_params_qemu_virt_aarch64(void)
 }
 
 /* A server svmm calls (a protected procedure call goes up): above every svmm, at most the top. */
-static int check_called_priority(const char *what, unsigned priority,
+static int check_called_priority(const char *what, const char *why, unsigned priority,
 				 const struct sdf_params *params, struct config_error *err)
 {
 	if (priority <= SDF_MAX_PRIORITY && priority > params->max_vm_priority + 1)
 		return 0;
-	return config_fail(err,
-			   "sdf: %s priority %u: expected above svmm's %u (it takes svmm's "
-			   "protected procedure calls) and at most %u",
-			   what, priority, params->max_vm_priority + 1, SDF_MAX_PRIORITY);
+	return config_fail(err, "sdf: %s priority %u: expected above svmm's %u (%s) and at most %u",
+			   what, priority, params->max_vm_priority + 1, why, SDF_MAX_PRIORITY);
 }
 
 int sdf_check_params(const struct sdf_params *params, struct config_error *err)
@@ -108,8 +115,8 @@ int sdf_check_params(const struct sdf_params *params, struct config_error *err)
 	if (check_value("board", params->board, err) < 0 ||
 	    check_value("protection domain name", params->vmm_name, err) < 0 ||
 	    check_value("program image", params->vmm_image, err) < 0 ||
-	    check_value("block server name", params->blk_name, err) < 0 ||
-	    check_value("block server image", params->blk_image, err) < 0 ||
+	    check_value("block driver name", params->blk_name, err) < 0 ||
+	    check_value("block driver image", params->blk_image, err) < 0 ||
 	    check_value("console multiplexer name", params->mux_name, err) < 0 ||
 	    check_value("console multiplexer image", params->mux_image, err) < 0 ||
 	    check_value("timer name", params->timer_name, err) < 0 ||
@@ -121,7 +128,7 @@ int sdf_check_params(const struct sdf_params *params, struct config_error *err)
 		return config_fail(
 		    err,
 		    "sdf: VM priority %u at most: expected at most %u (svmm runs one "
-		    "above its VM, a block server above that)",
+		    "above its VM, a block driver above that)",
 		    params->max_vm_priority, SDF_MAX_PRIORITY - 2);
 	if (params->vmm_stack_size < SDF_MIN_STACK || params->vmm_stack_size > SDF_MAX_STACK ||
 	    !sdf_aligned(params->vmm_stack_size, SDF_SMALL_PAGE))
@@ -136,10 +143,22 @@ int sdf_check_params(const struct sdf_params *params, struct config_error *err)
 		return config_fail(err, "sdf: uart channel id %u: expected 0 to %u",
 				   params->uart_channel_id, SDF_MAX_ID);
 	if (strcmp(params->blk_name, params->vmm_name) == 0)
-		return config_fail(err, "sdf: the block server and svmm are both named \"%s\"",
+		return config_fail(err, "sdf: the block driver and svmm are both named \"%s\"",
 				   params->vmm_name);
-	if (check_called_priority("block server", params->blk_priority, params, err) < 0)
+	if (check_called_priority("block driver",
+				  "it must preempt svmm, which polls for its answers",
+				  params->blk_priority, params, err) < 0)
 		return -1;
+	if (params->blk_irq_count == 0 ||
+	    params->blk_first_irq_channel_id + params->blk_irq_count > SDF_MAX_ID + 2 ||
+	    (params->blk_channel_id >= params->blk_first_irq_channel_id &&
+	     params->blk_channel_id < params->blk_first_irq_channel_id + params->blk_irq_count))
+		return config_fail(err,
+				   "sdf: block driver irq channels %u..%u: expected at most 62, "
+				   "apart from its channel to svmm %u",
+				   params->blk_first_irq_channel_id,
+				   params->blk_first_irq_channel_id + params->blk_irq_count - 1,
+				   params->blk_channel_id);
 	if (params->mux_priority > SDF_MAX_PRIORITY)
 		return config_fail(err, "sdf: console multiplexer priority %u: expected 0 to %u",
 				   params->mux_priority, SDF_MAX_PRIORITY);
@@ -161,7 +180,8 @@ int sdf_check_params(const struct sdf_params *params, struct config_error *err)
 				   params->mux_first_vm_channel_id,
 				   params->mux_first_vm_channel_id + SYSTEM_MAX_VMS - 1,
 				   params->mux_uart_channel_id);
-	if (check_called_priority("timer", params->timer_priority, params, err) < 0)
+	if (check_called_priority("timer", "it takes svmm's protected procedure calls",
+				  params->timer_priority, params, err) < 0)
 		return -1;
 	if (params->vmm_timer_channel_id > SDF_MAX_ID ||
 	    params->vmm_timer_channel_id == params->uart_channel_id ||

@@ -48,8 +48,8 @@ static int check_devices(const struct vm_config *cfg, const char *board, struct 
 
 	if (cfg->disk_count > 1)
 		return config_fail(err,
-				   "disk: %u disks; svmm on %s serves one (one block server "
-				   "protection domain)",
+				   "disk: %u disks; svmm on %s serves one (one block driver "
+				   "protection domain for the board's virtio-blk device)",
 				   cfg->disk_count, board);
 	if (cfg->disk_count == 1) {
 		const struct disk_config *disk = &cfg->disks[0];
@@ -61,8 +61,8 @@ static int check_devices(const struct vm_config *cfg, const char *board, struct 
 		if (option != NULL)
 			return config_fail(err,
 					   "disk: option %s is not supported on %s: the block "
-					   "server serves the packaged image read-write, from "
-					   "memory, as serial \"sel4-disk0\"",
+					   "driver serves QEMU's virtio-blk drive as it is, as "
+					   "serial \"sel4-virtio-blk\"",
 					   option, board);
 	}
 	if (cfg->net_count > 0) {
@@ -160,7 +160,7 @@ static int check_vm(const struct vm_config *cfg, const struct sdf_params *params
 	if (cfg->priority > params->max_vm_priority)
 		return config_fail(err,
 				   "priority %u: on %s a VM takes 0 to %u (its svmm runs one above "
-				   "it, block servers above that)",
+				   "it, block drivers above that)",
 				   cfg->priority, params->board, params->max_vm_priority);
 	if (cfg->core_count != 0 && cfg->core_count != cfg->cpus)
 		return config_fail(err, "cores: %u cores for %u vCPUs: expected one per vCPU",
@@ -174,6 +174,7 @@ int sdf_check_system(const struct system_config *sys, const struct sdf_params *p
 {
 	uint64_t total = 0;
 	char memory[32], board_ram[32];
+	unsigned first_disk = SYSTEM_MAX_VMS; /* none yet */
 
 	if (sys->vm_count == 0 || sys->vm_count > SYSTEM_MAX_VMS)
 		return config_fail(err, "sdf: %u VMs: expected 1 to %u", sys->vm_count,
@@ -197,6 +198,17 @@ int sdf_check_system(const struct system_config *sys, const struct sdf_params *p
 			return -1;
 		}
 		total += cfg->memory;
+		if (cfg->disk_count > 0) {
+			if (first_disk < sys->vm_count)
+				return config_fail(
+				    err,
+				    "vm \"%s\": disk: VM \"%s\" has the disk already; "
+				    "on %s one VM has the board's virtio-blk device "
+				    "(sharing it by partitions needs the block "
+				    "virtualiser, not there yet)",
+				    cfg->name, sys->vms[first_disk].name, params->board);
+			first_disk = i;
+		}
 	}
 	if (total >= params->board_ram_size) {
 		config_format_size(total, memory, sizeof(memory));

@@ -22,15 +22,18 @@
 #define SDF_LARGE_PAGE	 0x200000ull
 #define SDF_NAME_LEN	 96
 /*
- * Per VM: guest RAM, a block queue and its data, a console queue; the two
- * board frames and the management PD's console queue.
+ * Per VM: guest RAM, a console queue, and with a disk the storage info,
+ * request and response queues, data and DMA regions; the three board frames
+ * (GIC, UART, the virtio-mmio window) and the management PD's console queue.
  */
-#define SDF_MAX_REGIONS (SYSTEM_MAX_VMS * 4 + 3)
+#define SDF_MAX_REGIONS (SYSTEM_MAX_VMS * 7 + 4)
 #define SDF_MAX_MAPS	(SYSTEM_MAX_VMS + 4)
-/* Per VM: svmm, a block server; the console multiplexer, the timer PD, the management PD. */
+/* Per VM: svmm, a block driver; the console multiplexer, the timer PD, the management PD. */
 #define SDF_MAX_PDS (SYSTEM_MAX_VMS * 2 + 3)
-/* Per VM: to its block server, the multiplexer, the timer and management PDs; mux to management. */
+/* Per VM: to its block driver, the multiplexer, the timer and management PDs; mux to management. */
 #define SDF_MAX_CHANNELS (SYSTEM_MAX_VMS * 4 + 1)
+/* setvar region_paddr per PD: a block driver's DMA and data regions. */
+#define SDF_MAX_PADDRS 2
 
 struct sdf_region {
 	char name[SDF_NAME_LEN];
@@ -89,8 +92,13 @@ struct sdf_pd {
 	unsigned cpu;
 	uint64_t stack_size; /* 0: Microkit's default */
 	struct sdf_space space;
-	bool has_irq;
+	/* Interrupts irq .. irq + irq_count - 1 on channels irq_id .. irq_id + irq_count - 1. */
+	unsigned irq_count;
 	unsigned irq, irq_id;
+	/* setvar region_paddr: a region's physical address, for a driver's DMA. */
+	const char *paddr_symbols[SDF_MAX_PADDRS];
+	const struct sdf_region *paddr_regions[SDF_MAX_PADDRS];
+	unsigned paddr_count;
 	bool has_vm;
 	struct sdf_vm vm;
 };
@@ -120,7 +128,7 @@ static inline bool sdf_aligned(uint64_t value, uint64_t alignment)
 	return value % alignment == 0;
 }
 
-/* A system of one VM: its PDs take the bare names (vmm, blk_server). */
+/* A system of one VM: its PDs take the bare names (vmm, blk_driver). */
 static inline bool sdf_lone(const struct system_config *sys)
 {
 	return sys->vm_count == 1;

@@ -153,8 +153,15 @@ static void put_pd(FILE *out, const struct sdf_pd *pd)
 	put_text(out, "path", pd->image);
 	fputs(" />\n", out);
 	put_maps(out, &pd->space, 2);
-	if (pd->has_irq)
-		put_irq(out, pd->irq, pd->irq_id);
+	for (unsigned i = 0; i < pd->irq_count; i++)
+		put_irq(out, pd->irq + i, pd->irq_id + i);
+	for (unsigned i = 0; i < pd->paddr_count; i++) {
+		put_indent(out, 2);
+		fputs("<setvar", out);
+		put_text(out, "symbol", pd->paddr_symbols[i]);
+		put_text(out, "region_paddr", pd->paddr_regions[i]->name);
+		fputs(" />\n", out);
+	}
 	if (pd->has_vm)
 		put_vm(out, &pd->vm);
 	put_indent(out, 1);

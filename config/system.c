@@ -14,7 +14,7 @@
 #include "config/system.h"
 
 /* Keys a later version takes; refused by name so nothing is silently ignored. */
-static const char *const reserved_system_keys[] = {"devices", "switches", "vsock_links"};
+static const char *const reserved_system_keys[] = {"switches", "vsock_links"};
 
 static const char system_known_keys[] =
     "name, scheduling, management, vms, devices, switches, vsock_links";
@@ -31,6 +31,9 @@ void system_config_free(struct system_config *sys)
 {
 	for (unsigned i = 0; i < sys->vm_count; i++)
 		vm_config_free(&sys->vms[i]);
+	for (unsigned i = 0; i < sys->block_device_count; i++)
+		free(sys->block_devices[i]);
+	sys->block_device_count = 0;
 	sys->vm_count = 0;
 	free(sys->name);
 	free(sys->source);
@@ -183,6 +186,9 @@ static int load_system(struct system_config *sys, struct json_object *root, cons
 		} else if (strcmp(key, "vms") == 0) {
 			if (load_vms(sys, value, path, base_dir, err) != 0)
 				return -1;
+		} else if (strcmp(key, "devices") == 0) {
+			if (system_config_load_devices(sys, value, origin, err) != 0)
+				return -1;
 		} else if (is_reserved_key(key)) {
 			return config_fail(err, "%s: not supported yet", origin);
 		} else {
@@ -320,7 +326,7 @@ int system_config_check(const struct system_config *sys, const struct system_lim
 		if (check_cores(sys, i, limits, who, err) != 0)
 			return -1;
 	}
-	return 0;
+	return system_config_check_devices(sys, err);
 }
 
 int system_config_validate(const struct system_config *sys, const struct system_limits *limits,

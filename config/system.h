@@ -22,6 +22,8 @@
 
 /* A console escape (Ctrl-A 1..9) picks each VM by its number. */
 #define SYSTEM_MAX_VMS 9
+/* Physical devices a system description names. */
+#define SYSTEM_MAX_DEVICES 8
 
 enum system_scheduling {
 	/*
@@ -49,12 +51,27 @@ struct system_config {
 	unsigned vm_count;
 	struct vm_config vms[SYSTEM_MAX_VMS];
 	/*
-	 * Still to come, each keyed by name like the VMs: shared physical
-	 * devices ("devices"), virtual switches ("switches") and VM-to-VM
-	 * vsock links ("vsock_links"). The loader refuses them for now with
-	 * a "not supported yet" line rather than ignoring them.
+	 * The board's physical devices ("devices": {"disk0": {"type":
+	 * "block"}}); a VM's disk names one ("disk": [{"device": "disk0"}]).
+	 * Block devices only for now (config/system_devices.c).
+	 */
+	unsigned block_device_count;
+	char *block_devices[SYSTEM_MAX_DEVICES];
+	/*
+	 * Still to come, keyed by name like the VMs: virtual switches
+	 * ("switches") and VM-to-VM vsock links ("vsock_links"). The loader
+	 * refuses them for now with a "not supported yet" line rather than
+	 * ignoring them.
 	 */
 };
+
+/* The "devices" field of a system description: 0, or -1 with `err` (config/system_devices.c). */
+struct json_object;
+int system_config_load_devices(struct system_config *sys, struct json_object *devices,
+			       const char *origin, struct config_error *err);
+
+/* Each VM's device disks name a block device of the system: 0, or -1 with `err`. */
+int system_config_check_devices(const struct system_config *sys, struct config_error *err);
 
 /* What the hypervisor offers the system: checked by system_config_check(). */
 struct system_limits {

@@ -32,9 +32,10 @@ enum console_device {
 #define VM_CONFIG_MAX_NETS     4
 #define VM_CONFIG_MAX_FORWARDS 8
 
-/* --disk PATH[,readonly][,direct][,serial=TEXT] */
+/* --disk PATH[,readonly][,direct][,serial=TEXT], or a system's device=NAME */
 struct disk_config {
-	char *path;
+	char *path;   /* NULL for a device disk */
+	char *device; /* a block device of the system's "devices" (seL4 only for now); or NULL */
 	bool readonly;
 	bool direct;  /* O_DIRECT: bypass the host page cache */
 	char *serial; /* NULL: derived from the file name */

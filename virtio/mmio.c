@@ -30,43 +30,6 @@
 #include "core/errors.h"
 #include "core/string.h"
 
-#define MMIO_MAGIC     0x74726976u /* "virt" */
-#define MMIO_VERSION   2u
-#define MMIO_VENDOR_ID 0x4d4d5653u /* "SVMM" */
-
-enum mmio_reg {
-	REG_MAGIC = 0x000,
-	REG_VERSION = 0x004,
-	REG_DEVICE_ID = 0x008,
-	REG_VENDOR_ID = 0x00c,
-	REG_DEVICE_FEATURES = 0x010,
-	REG_DEVICE_FEATURES_SEL = 0x014,
-	REG_DRIVER_FEATURES = 0x020,
-	REG_DRIVER_FEATURES_SEL = 0x024,
-	REG_QUEUE_SEL = 0x030,
-	REG_QUEUE_NUM_MAX = 0x034,
-	REG_QUEUE_NUM = 0x038,
-	REG_QUEUE_READY = 0x044,
-	REG_QUEUE_NOTIFY = VIRTIO_MMIO_QUEUE_NOTIFY,
-	REG_INTERRUPT_STATUS = 0x060,
-	REG_INTERRUPT_ACK = 0x064,
-	REG_STATUS = 0x070,
-	REG_QUEUE_DESC_LOW = 0x080,
-	REG_QUEUE_DESC_HIGH = 0x084,
-	REG_QUEUE_DRIVER_LOW = 0x090,
-	REG_QUEUE_DRIVER_HIGH = 0x094,
-	REG_QUEUE_DEVICE_LOW = 0x0a0,
-	REG_QUEUE_DEVICE_HIGH = 0x0a4,
-	REG_SHM_SEL = 0x0ac,
-	REG_SHM_LEN_LOW = 0x0b0,
-	REG_SHM_LEN_HIGH = 0x0b4,
-	REG_SHM_BASE_LOW = 0x0b8,
-	REG_SHM_BASE_HIGH = 0x0bc,
-	REG_QUEUE_RESET = 0x0c0,
-	REG_CONFIG_GENERATION = 0x0fc,
-	REG_CONFIG = 0x100,
-};
-
 /*@ requires \valid_read(mmio) && \valid_read(mmio->dev);
     assigns \nothing;
     ensures \result == mmio->dev->vm; */
@@ -322,7 +285,7 @@ static void write_queue_config(struct virtio_mmio *mmio, struct access *acc, uin
 		return;
 	}
 	switch (offset) {
-	case REG_QUEUE_NUM:
+	case VIRTIO_MMIO_REG_QUEUE_NUM:
 		if (value > VIRTQ_MAX_SIZE) {
 			ignore_access(mmio, acc, offset, "larger than QueueNumMax");
 			/* Leave a size the queue cannot be enabled with. */
@@ -330,17 +293,17 @@ static void write_queue_config(struct virtio_mmio *mmio, struct access *acc, uin
 		}
 		vq->size = (uint16_t)value;
 		break;
-	case REG_QUEUE_DESC_LOW:
-	case REG_QUEUE_DESC_HIGH:
-		vq->desc_gpa = with_half(vq->desc_gpa, offset == REG_QUEUE_DESC_HIGH, value);
+	case VIRTIO_MMIO_REG_QUEUE_DESC_LOW:
+	case VIRTIO_MMIO_REG_QUEUE_DESC_HIGH:
+		vq->desc_gpa = with_half(vq->desc_gpa, offset == VIRTIO_MMIO_REG_QUEUE_DESC_HIGH, value);
 		break;
-	case REG_QUEUE_DRIVER_LOW:
-	case REG_QUEUE_DRIVER_HIGH:
-		vq->avail_gpa = with_half(vq->avail_gpa, offset == REG_QUEUE_DRIVER_HIGH, value);
+	case VIRTIO_MMIO_REG_QUEUE_DRIVER_LOW:
+	case VIRTIO_MMIO_REG_QUEUE_DRIVER_HIGH:
+		vq->avail_gpa = with_half(vq->avail_gpa, offset == VIRTIO_MMIO_REG_QUEUE_DRIVER_HIGH, value);
 		break;
-	case REG_QUEUE_DEVICE_LOW:
-	case REG_QUEUE_DEVICE_HIGH:
-		vq->used_gpa = with_half(vq->used_gpa, offset == REG_QUEUE_DEVICE_HIGH, value);
+	case VIRTIO_MMIO_REG_QUEUE_DEVICE_LOW:
+	case VIRTIO_MMIO_REG_QUEUE_DEVICE_HIGH:
+		vq->used_gpa = with_half(vq->used_gpa, offset == VIRTIO_MMIO_REG_QUEUE_DEVICE_HIGH, value);
 		break;
 	default:
 		break;
@@ -359,60 +322,60 @@ static void register_write(struct virtio_mmio *mmio, struct access *acc, uint64_
 	struct virtq *vq;
 
 	switch (offset) {
-	case REG_DEVICE_FEATURES_SEL:
+	case VIRTIO_MMIO_REG_DEVICE_FEATURES_SEL:
 		mmio->device_features_sel = value;
 		break;
-	case REG_DRIVER_FEATURES:
+	case VIRTIO_MMIO_REG_DRIVER_FEATURES:
 		write_driver_features(mmio, acc, offset, value);
 		break;
-	case REG_DRIVER_FEATURES_SEL:
+	case VIRTIO_MMIO_REG_DRIVER_FEATURES_SEL:
 		mmio->driver_features_sel = value;
 		break;
-	case REG_QUEUE_SEL:
+	case VIRTIO_MMIO_REG_QUEUE_SEL:
 		mmio->queue_sel = value;
 		break;
-	case REG_QUEUE_NUM:
-	case REG_QUEUE_DESC_LOW:
-	case REG_QUEUE_DESC_HIGH:
-	case REG_QUEUE_DRIVER_LOW:
-	case REG_QUEUE_DRIVER_HIGH:
-	case REG_QUEUE_DEVICE_LOW:
-	case REG_QUEUE_DEVICE_HIGH:
+	case VIRTIO_MMIO_REG_QUEUE_NUM:
+	case VIRTIO_MMIO_REG_QUEUE_DESC_LOW:
+	case VIRTIO_MMIO_REG_QUEUE_DESC_HIGH:
+	case VIRTIO_MMIO_REG_QUEUE_DRIVER_LOW:
+	case VIRTIO_MMIO_REG_QUEUE_DRIVER_HIGH:
+	case VIRTIO_MMIO_REG_QUEUE_DEVICE_LOW:
+	case VIRTIO_MMIO_REG_QUEUE_DEVICE_HIGH:
 		write_queue_config(mmio, acc, offset, value);
 		break;
-	case REG_QUEUE_READY:
+	case VIRTIO_MMIO_REG_QUEUE_READY:
 		vq = selected_queue(mmio);
 		if (vq == NULL)
 			ignore_access(mmio, acc, offset, "QueueSel names no queue");
 		else
 			write_queue_ready(mmio, acc, offset, vq, value);
 		break;
-	case REG_QUEUE_NOTIFY:
+	case VIRTIO_MMIO_REG_QUEUE_NOTIFY:
 		virtio_mmio_notify(mmio, value);
 		break;
-	case REG_INTERRUPT_ACK:
+	case VIRTIO_MMIO_REG_INTERRUPT_ACK:
 		mmio->interrupt_status &= ~value;
 		break;
-	case REG_STATUS:
+	case VIRTIO_MMIO_REG_STATUS:
 		write_status(mmio, value);
 		break;
-	case REG_SHM_SEL:
+	case VIRTIO_MMIO_REG_SHM_SEL:
 		break; /* selects among no regions: every length reads -1 */
-	case REG_QUEUE_RESET:
+	case VIRTIO_MMIO_REG_QUEUE_RESET:
 		ignore_access(mmio, acc, offset, "VIRTIO_F_RING_RESET is not offered");
 		break;
-	case REG_MAGIC:
-	case REG_VERSION:
-	case REG_DEVICE_ID:
-	case REG_VENDOR_ID:
-	case REG_DEVICE_FEATURES:
-	case REG_QUEUE_NUM_MAX:
-	case REG_INTERRUPT_STATUS:
-	case REG_SHM_LEN_LOW:
-	case REG_SHM_LEN_HIGH:
-	case REG_SHM_BASE_LOW:
-	case REG_SHM_BASE_HIGH:
-	case REG_CONFIG_GENERATION:
+	case VIRTIO_MMIO_REG_MAGIC:
+	case VIRTIO_MMIO_REG_VERSION:
+	case VIRTIO_MMIO_REG_DEVICE_ID:
+	case VIRTIO_MMIO_REG_VENDOR_ID:
+	case VIRTIO_MMIO_REG_DEVICE_FEATURES:
+	case VIRTIO_MMIO_REG_QUEUE_NUM_MAX:
+	case VIRTIO_MMIO_REG_INTERRUPT_STATUS:
+	case VIRTIO_MMIO_REG_SHM_LEN_LOW:
+	case VIRTIO_MMIO_REG_SHM_LEN_HIGH:
+	case VIRTIO_MMIO_REG_SHM_BASE_LOW:
+	case VIRTIO_MMIO_REG_SHM_BASE_HIGH:
+	case VIRTIO_MMIO_REG_CONFIG_GENERATION:
 		ignore_access(mmio, acc, offset, "read-only register");
 		break;
 	default:
@@ -445,60 +408,60 @@ static void register_read(struct virtio_mmio *mmio, struct access *acc, uint64_t
 	struct virtq *vq;
 
 	switch (offset) {
-	case REG_MAGIC:
-		acc->value = MMIO_MAGIC;
+	case VIRTIO_MMIO_REG_MAGIC:
+		acc->value = VIRTIO_MMIO_MAGIC;
 		break;
-	case REG_VERSION:
-		acc->value = MMIO_VERSION;
+	case VIRTIO_MMIO_REG_VERSION:
+		acc->value = VIRTIO_MMIO_VERSION;
 		break;
-	case REG_DEVICE_ID:
+	case VIRTIO_MMIO_REG_DEVICE_ID:
 		acc->value = dev->ops->device_id;
 		break;
-	case REG_VENDOR_ID:
-		acc->value = MMIO_VENDOR_ID;
+	case VIRTIO_MMIO_REG_VENDOR_ID:
+		acc->value = VIRTIO_MMIO_SVMM_VENDOR_ID;
 		break;
-	case REG_DEVICE_FEATURES:
+	case VIRTIO_MMIO_REG_DEVICE_FEATURES:
 		acc->value = device_features_word(mmio);
 		break;
-	case REG_QUEUE_NUM_MAX:
+	case VIRTIO_MMIO_REG_QUEUE_NUM_MAX:
 		acc->value = selected_queue(mmio) != NULL ? VIRTQ_MAX_SIZE : 0;
 		break;
-	case REG_QUEUE_READY:
+	case VIRTIO_MMIO_REG_QUEUE_READY:
 		vq = selected_queue(mmio);
 		acc->value = vq != NULL && vq->ready;
 		break;
-	case REG_INTERRUPT_STATUS:
+	case VIRTIO_MMIO_REG_INTERRUPT_STATUS:
 		acc->value = mmio->interrupt_status;
 		break;
-	case REG_STATUS:
+	case VIRTIO_MMIO_REG_STATUS:
 		acc->value = dev->status;
 		break;
-	case REG_SHM_LEN_LOW:
-	case REG_SHM_LEN_HIGH:
-	case REG_SHM_BASE_LOW:
-	case REG_SHM_BASE_HIGH:
+	case VIRTIO_MMIO_REG_SHM_LEN_LOW:
+	case VIRTIO_MMIO_REG_SHM_LEN_HIGH:
+	case VIRTIO_MMIO_REG_SHM_BASE_LOW:
+	case VIRTIO_MMIO_REG_SHM_BASE_HIGH:
 		acc->value = 0xffffffffu;
 		break;
-	case REG_QUEUE_RESET:
+	case VIRTIO_MMIO_REG_QUEUE_RESET:
 		acc->value = 0;
 		break;
-	case REG_CONFIG_GENERATION:
+	case VIRTIO_MMIO_REG_CONFIG_GENERATION:
 		acc->value = dev->config_generation;
 		break;
-	case REG_DEVICE_FEATURES_SEL:
-	case REG_DRIVER_FEATURES:
-	case REG_DRIVER_FEATURES_SEL:
-	case REG_QUEUE_SEL:
-	case REG_QUEUE_NUM:
-	case REG_QUEUE_NOTIFY:
-	case REG_INTERRUPT_ACK:
-	case REG_QUEUE_DESC_LOW:
-	case REG_QUEUE_DESC_HIGH:
-	case REG_QUEUE_DRIVER_LOW:
-	case REG_QUEUE_DRIVER_HIGH:
-	case REG_QUEUE_DEVICE_LOW:
-	case REG_QUEUE_DEVICE_HIGH:
-	case REG_SHM_SEL:
+	case VIRTIO_MMIO_REG_DEVICE_FEATURES_SEL:
+	case VIRTIO_MMIO_REG_DRIVER_FEATURES:
+	case VIRTIO_MMIO_REG_DRIVER_FEATURES_SEL:
+	case VIRTIO_MMIO_REG_QUEUE_SEL:
+	case VIRTIO_MMIO_REG_QUEUE_NUM:
+	case VIRTIO_MMIO_REG_QUEUE_NOTIFY:
+	case VIRTIO_MMIO_REG_INTERRUPT_ACK:
+	case VIRTIO_MMIO_REG_QUEUE_DESC_LOW:
+	case VIRTIO_MMIO_REG_QUEUE_DESC_HIGH:
+	case VIRTIO_MMIO_REG_QUEUE_DRIVER_LOW:
+	case VIRTIO_MMIO_REG_QUEUE_DRIVER_HIGH:
+	case VIRTIO_MMIO_REG_QUEUE_DEVICE_LOW:
+	case VIRTIO_MMIO_REG_QUEUE_DEVICE_HIGH:
+	case VIRTIO_MMIO_REG_SHM_SEL:
 		ignore_access(mmio, acc, offset, "write-only register");
 		break;
 	default:
@@ -508,7 +471,7 @@ static void register_read(struct virtio_mmio *mmio, struct access *acc, uint64_t
 }
 
 /*@ requires virtio_mmio_ok(mmio) && virtio_mmio_access_ok(mmio, acc);
-    requires REG_CONFIG <= offset < VIRTIO_MMIO_SIZE;
+    requires VIRTIO_MMIO_REG_CONFIG <= offset < VIRTIO_MMIO_SIZE;
     assigns mmio->bad_access_log.emitted, mmio->dev->device_features, mmio->dev->driver_features,
 	    mmio->dev->status, mmio->dev->config_generation,
 	    mmio->dev->queues[0 .. VIRTIO_MAX_QUEUES - 1], mmio->dev->guest_error_log, acc->value;
@@ -516,7 +479,7 @@ static void register_read(struct virtio_mmio *mmio, struct access *acc, uint64_t
 static void config_access(struct virtio_mmio *mmio, struct access *acc, uint64_t offset)
 {
 	struct virtio_device *dev = mmio->dev;
-	uint32_t at = (uint32_t)(offset - REG_CONFIG);
+	uint32_t at = (uint32_t)(offset - VIRTIO_MMIO_REG_CONFIG);
 	uint64_t mask;
 
 	if ((acc->size != 1 && acc->size != 2 && acc->size != 4 && acc->size != 8) ||
@@ -543,7 +506,7 @@ int virtio_mmio_access(void *opaque, struct access *acc, uint64_t offset)
 		ignore_access(mmio, acc, offset, "outside the register window");
 		return 0;
 	}
-	if (offset >= REG_CONFIG) {
+	if (offset >= VIRTIO_MMIO_REG_CONFIG) {
 		config_access(mmio, acc, offset);
 		return 0;
 	}

@@ -9,9 +9,10 @@
  *
  * The host half of the devices: the console is the board UART for a lone VM,
  * or in a system of several VMs a console queue to the multiplexer PD
- * (host/sel4/console_queue.h), which shares the UART among them; a disk is a
- * client of its blk_server protection domain's request queue
- * (host/sel4/block_queue.h), called by protected procedure call.
+ * (host/sel4/console_queue.h), which shares the UART among them; a disk is an
+ * sDDF block client (host/sel4/sddf_blk_client.h) of the VM's block driver
+ * protection domain (host/sel4/blk_driver_pd.c), which drives QEMU's
+ * virtio-blk device.
  *
  * In a system with "management", svmm reports each change of its VM's state
  * to the management PD and takes that PD's requests (stop, start, restart,
@@ -30,7 +31,7 @@
 #include "core/timeouts.h"
 #include "core/vm.h"
 #include "core/vm_lifecycle.h"
-#include "host/sel4/block_queue.h"
+#include "host/sel4/sddf_blk_client.h"
 #include "host/sel4/board_uart.h"
 #include "host/sel4/console_queue.h"
 #include "host/sel4/generic_timer.h"
@@ -50,13 +51,15 @@ __attribute__((section(".data"))) size_t guest_ram_size = 0;
 __attribute__((section(".data"))) uintptr_t uart_vaddr = 0; /* 0: the console is multiplexed */
 /* The console queue to the multiplexer; 0 when svmm drives the UART. */
 __attribute__((section(".data"))) uintptr_t console_queue_vaddr = 0;
-/* The block request queue's two regions; 0 when the VM has no disk. */
-__attribute__((section(".data"))) uintptr_t blk_queue_vaddr = 0;
+/* The sDDF block queue's regions to the block driver; 0 when the VM has no disk. */
+__attribute__((section(".data"))) uintptr_t blk_storage_info_vaddr = 0;
+__attribute__((section(".data"))) uintptr_t blk_req_queue_vaddr = 0;
+__attribute__((section(".data"))) uintptr_t blk_resp_queue_vaddr = 0;
 __attribute__((section(".data"))) uintptr_t blk_data_vaddr = 0;
 __attribute__((section(".data"))) size_t blk_data_size = 0;
 
 #define UART_CHANNEL	1 /* config/sdf.c: sdf_params_qemu_virt_aarch64().uart_channel_id */
-#define BLK_CHANNEL	2 /* config/sdf.c: .blk_channel_id, svmm's end of the PPC channel */
+#define BLK_CHANNEL	2 /* config/sdf.c: .vmm_blk_channel_id, svmm's end of the driver's channel */
 #define CONSOLE_CHANNEL 3 /* config/sdf.c: .vmm_console_channel_id, to the multiplexer */
 
 /* Everything svmm owns on seL4; the one object the entry points reach. */
@@ -67,7 +70,7 @@ struct sel4_vmm {
 	bool multiplexed; /* the console is console_queue, not board_uart */
 	struct conq console_queue;
 	struct log_uart_output log_output;
-	struct blkq_client blk_queue;
+	struct sddf_blk_client blk_client;
 	struct hyp_vm *hyp;
 	struct sel4_guest_images images;
 	struct dtb_info dtb; /* what the packaged device tree says */
@@ -128,20 +131,55 @@ static void console_output_pending(void *ctx)
 		v->flush_due = true;
 }
 
-/* The queue's kick: blk_server serves the ring before the call returns. */
-static int blk_kick(void *ctx)
+/*
+ * How long a disk request may take before the driver is taken for dead: far
+ * more than QEMU needs for one request of at most the data region (256 KiB),
+ * even on a loaded host, and less than the guest's own block-layer timeout
+ * (30 s), so the guest gets an I/O error rather than its own timeout.
+ */
+#define BLK_DEADLINE_SECONDS 10u
+/* The driver's init comes first when it shares svmm's core (it has the higher priority). */
+#define BLK_READY_SECONDS 5u
+
+/* Whether `seconds` have passed since generic-timer count `start`. */
+static bool seconds_passed(uint64_t start, unsigned seconds)
 {
-	(void)ctx;
-	microkit_ppcall(BLK_CHANNEL, microkit_msginfo_new(0, 0));
+	return generic_timer_count() - start > (uint64_t)seconds * generic_timer_frequency();
+}
+
+/*
+ * The sDDF client's wait (host/sel4/sddf_blk_client.h says why svmm waits
+ * here rather than completing the request in notified()): notify the driver,
+ * then poll the response queue, yielding the core to anything of svmm's
+ * priority. The driver runs above svmm, so its notification handler and
+ * interrupt preempt this loop; the notification it sends back stays
+ * pending and reaches notified() later, with nothing left to do.
+ */
+static int blk_wait(void *ctx)
+{
+	struct sel4_vmm *v = ctx;
+	uint64_t start = generic_timer_count();
+
+	microkit_notify(BLK_CHANNEL);
+	while (sddf_blk_resp_length(&v->blk_client.queues) == 0) {
+		if (seconds_passed(start, BLK_DEADLINE_SECONDS)) {
+			log_message(&v->vm.log, LOG_ERROR,
+				    "disk: the block driver has not answered in %u s: the disk "
+				    "fails every request from now on",
+				    BLK_DEADLINE_SECONDS);
+			return -SVMM_EIO;
+		}
+		seL4_Yield();
+	}
 	return 0;
 }
 
-/* The disk the device tree promises, served by blk_server. */
+/* The disk the device tree promises, served by the block driver PD. */
 static int disk_open(void *ctx, unsigned index, struct blk_backend *backend)
 {
 	struct sel4_vmm *v = ctx;
 	const struct log_sink *log = &v->vm.log;
-	struct blkq_info info;
+	uint64_t start = generic_timer_count();
 	int err;
 
 	if (index > 0) {
@@ -150,22 +188,27 @@ static int disk_open(void *ctx, unsigned index, struct blk_backend *backend)
 			    "serves one disk");
 		return -SVMM_EINVAL;
 	}
-	err = blkq_client_init(&v->blk_queue, (void *)blk_queue_vaddr, BLKQ_QUEUE_REGION_SIZE,
-			       (void *)blk_data_vaddr, blk_data_size, blk_kick, v);
+	err = sddf_blk_client_init(&v->blk_client, (const void *)blk_storage_info_vaddr,
+				   (void *)blk_req_queue_vaddr, (void *)blk_resp_queue_vaddr,
+				   (void *)blk_data_vaddr, blk_data_size, blk_wait, v);
 	if (err < 0) {
 		log_message(log, LOG_ERROR,
 			    "the device tree has a disk, but the system has no "
 			    "block queue for it (rebuild the SDF with svmm sdf)");
 		return err;
 	}
-	err = blkq_client_info(&v->blk_queue, &info);
+	while ((err = sddf_blk_client_backend(&v->blk_client, backend)) == -SVMM_EBUSY &&
+	       !seconds_passed(start, BLK_READY_SECONDS))
+		seL4_Yield();
 	if (err < 0) {
-		log_message(log, LOG_ERROR, "blk_server does not answer: %s", svmm_strerror(err));
+		log_message(log, LOG_ERROR,
+			    "disk: the block driver found no usable virtio-blk device in %u s "
+			    "(see its line above)",
+			    BLK_READY_SECONDS);
 		return err;
 	}
-	blkq_client_backend(&v->blk_queue, &info, backend);
-	log_message(log, LOG_INFO, "disk: %llu KiB from blk_server%s",
-		    (unsigned long long)(info.capacity >> 10),
+	log_message(log, LOG_INFO, "disk: %llu KiB from the block driver%s",
+		    (unsigned long long)(backend->capacity_bytes >> 10),
 		    backend->readonly ? ", read-only" : "");
 	return 0;
 }
@@ -522,6 +565,9 @@ void notified(microkit_channel ch)
 		serve_mgmt(v);
 		return;
 	}
+	/* The block driver's answers were taken by blk_wait() already. */
+	if (ch == BLK_CHANNEL)
+		return;
 	if (ch == UART_CHANNEL && !v->multiplexed)
 		n = board_uart_read(&v->board_uart, bytes, sizeof(bytes));
 	else if (ch == CONSOLE_CHANNEL && v->multiplexed)

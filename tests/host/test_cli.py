@@ -245,9 +245,9 @@ def test_sdf():
     ends = root.findall("channel/end")
     check("sdf disk", r4.returncode == 0
           and [pd.get("name") for pd in root.findall("protection_domain")]
-          == ["vmm", "blk_server", "timer"]
+          == ["vmm", "blk_driver", "timer"]
           and [(e.get("pd"), e.get("pp")) for e in ends]
-          == [("vmm", "true"), ("blk_server", None), ("vmm", "true"), ("timer", None)],
+          == [("vmm", None), ("blk_driver", None), ("vmm", "true"), ("timer", None)],
           r4.stdout)
     check("sdf disk dtb", fdtget(dtb, "/virtio_mmio@a000000", "compatible") == "virtio,mmio"
           and fdtget(dtb, "/virtio_mmio@a000000", "interrupts", "x") == "0 10 1",

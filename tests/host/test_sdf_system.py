@@ -68,6 +68,12 @@ SYSTEMS = {
         {"name": "a", "kernel": "Image", "cpus": 1, "memory": "128M", "cores": [1]},
         {"name": "b", "kernel": "Image", "cpus": 1, "memory": "64M", "cores": [2],
          "disk": ["disk.img"]}]},
+    # The issue's form: a VM's disk on the system's block device, the board's virtio-blk.
+    "device": {"name": "device", "vms": [
+        {"name": "a", "kernel": "Image", "cpus": 1, "memory": "256M", "cores": [1],
+         "disk": [{"device": "disk0"}]},
+        {"name": "b", "kernel": "Image", "cpus": 1, "memory": "256M", "cores": [2]}],
+     "devices": {"disk0": {"type": "block"}}},
 }
 
 
@@ -108,7 +114,7 @@ def check_system(name):
     owner_of = {}  # an svmm's name -> its VM's name
     for vm in desc["vms"]:
         vmm = "vmm" if lone else f"vmm_{vm['name']}"
-        blk = "blk_server" if lone else f"blk_server_{vm['name']}"
+        blk = "blk_driver" if lone else f"blk_driver_{vm['name']}"
         owner_of[vmm] = vm["name"]
         connected.add(frozenset([("pd", vmm), ("vm", vm["name"])]))
         if vm.get("disk"):
@@ -193,6 +199,26 @@ def check_system(name):
     check(f"{name}: the timer PD maps nothing and takes only the PPI",
           timer is not None and timer.findall("map") == []
           and [i.get("irq") for i in timer.findall("irq")] == ["30"], list(pds))
+    # A disk's block driver: the board's virtio-mmio window, its DMA region and the sDDF
+    # regions it shares with its svmm; no guest RAM; the 32 transports' SPIs.
+    for vm in desc["vms"]:
+        blk = "blk_driver" if lone else f"blk_driver_{vm['name']}"
+        driver = pds.get(blk)
+        check(f"{name}: {vm['name']} block driver", (driver is not None) == bool(vm.get("disk")),
+              list(pds))
+        if driver is None:
+            continue
+        maps = sorted(m.get("mr").split("_" + vm["name"])[0] if not lone else m.get("mr")
+                      for m in driver.findall("map"))
+        check(f"{name}: {blk} maps", maps == ["blk_data", "blk_dma", "blk_req_queue",
+                                            "blk_resp_queue", "blk_storage_info",
+                                            "virtio_mmio"], maps)
+        check(f"{name}: {blk} irqs", [i.get("irq") for i in driver.findall("irq")]
+              == [str(48 + i) for i in range(32)])
+        mmio = regions.get("virtio_mmio")
+        check(f"{name}: the virtio-mmio window only in the driver", mmio is not None
+              and int(mmio.get("phys_addr"), 16) == 0xa000000
+              and mapped.get("virtio_mmio") == {("pd", blk)}, mapped.get("virtio_mmio"))
     if not lone:
         uart = mapped.get("uart")
         check(f"{name}: the UART only in the multiplexer", uart == {("pd", "console")}, uart)
@@ -222,8 +248,9 @@ def test_build_dir():
         mk = f.read()
     check("make fragment", "SEL4_SYSTEM_VMS := a b\n" in mk and "SEL4_SYSTEM_MUX := yes" in mk
           and "SEL4_SYSTEM_MGMT := \n" in mk
-          and "SEL4_SYSTEM_IMAGE_b := svmm_b.elf" in mk and "SEL4_SYSTEM_DISK_b := " in mk
-          and "SEL4_SYSTEM_DISK_a" not in mk, mk)
+          and "SEL4_SYSTEM_IMAGE_b := svmm_b.elf" in mk
+          and "SEL4_SYSTEM_BLK_b := blk_driver_b.elf" in mk
+          and "SEL4_SYSTEM_BLK_a" not in mk and "SEL4_SYSTEM_DISK" not in mk, mk)
     with open(os.path.join(out, "a.dtb"), "rb") as f:
         blob = f.read()
     check("per-VM device tree", blob[:4] == b"\xd0\x0d\xfe\xed" and b"smc" in blob)
@@ -260,6 +287,15 @@ def test_refusals():
     r = subprocess.run([SVMM, "sdf", path], capture_output=True, text=True, timeout=30)
     check("priority above the VM range", r.returncode == 2 and r.stdout == ""
           and 'vm "b": priority 254' in r.stderr, r.stderr)
+    # One VM has the board's block device until the block virtualiser shares it.
+    bad = {"name": "bad", "vms": [{"name": "a", "kernel": "Image", "disk": ["disk.img"]},
+                                  {"name": "b", "kernel": "Image", "disk": ["disk.img"]}]}
+    with open(path, "w") as f:
+        json.dump(bad, f)
+    r = subprocess.run([SVMM, "sdf", path], capture_output=True, text=True, timeout=30)
+    check("two VMs with a disk", r.returncode == 2 and r.stdout == ""
+          and len(r.stderr.splitlines()) == 1
+          and 'vm "b": disk: VM "a" has the disk already' in r.stderr, r.stderr)
 
 
 for system in SYSTEMS:

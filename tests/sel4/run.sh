@@ -3,8 +3,11 @@
 # make check-sel4: builds svmm as Microkit 2.3.0 protection domains with Linux
 # guests and boots them on seL4 in QEMU (TCG). One VM on MICROKIT_CONFIG
 # (default debug): the guest's init runs, console input reaches it, a 2-vCPU
-# guest sees 2 CPUs, a disk served by the blk_server protection domain reads
-# back the pattern packaged into it and takes a write, the guest's no-syndrome
+# guest sees 2 CPUs, a disk served by the block driver protection domain reads
+# back the pattern in QEMU's drive file and takes a write, a marker it writes
+# survives a QEMU restart, reads the drive fails and a block driver that faults
+# are I/O errors in the guest, a
+# system whose QEMU has no drive stops with a line (never a hang), the guest's no-syndrome
 # loads and stores on its window are emulated (or refused with an abort), a
 # bare-metal guest's HVC and fetches from no RAM come back to it as SMCCC
 # NOT_SUPPORTED and instruction aborts, and a guest power-off stops the VM. Systems of two VMs on smp-debug (QEMU -smp 4): both reach init,
@@ -15,8 +18,8 @@
 # "console": "none" runs to its end without a line of its own on the UART.
 # Without an SDK it says SKIP and succeeds.
 # usage: tests/sel4/run.sh [MICROKIT_SDK [CASE...]]   (SEL4_TIMEOUT: seconds per boot, 120)
-# CASEs: marker echo smp blk hostile el1 shared span two reboot budget select manage quiet; the
-# default is all but span and two (README: "Known hang").
+# CASEs: marker echo smp blk persist blkerr blkfault nodrive hostile el1 shared span two reboot
+# budget select manage quiet; the default is all but span and two (README: "Known hang").
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 sdk=${1:-${MICROKIT_SDK:-}}
@@ -25,7 +28,7 @@ if [ -z "$sdk" ]; then
 	exit 0
 fi
 shift || true
-cases=" ${*:-marker echo smp blk hostile el1 shared reboot budget select quiet} "
+cases=" ${*:-marker echo smp blk persist blkerr blkfault nodrive hostile el1 shared reboot budget select quiet} "
 # want NAME: whether case NAME runs.
 want() { [[ $cases == *" $1 "* ]]; }
 timeout=${SEL4_TIMEOUT:-120}
@@ -63,9 +66,11 @@ boot() {
 	local name=$1
 	shift
 	printf 'check-sel4: %-9s ' "$name"
-	python3 tests/sel4/qemu_expect.py "$out/$name/loader.img" "$out/$name.console.log" "$timeout" \
-		$smp "$@" || status=1
+	SEL4_QEMU_ARGS="${SEL4_QEMU_ARGS:-} $qemu_extra" python3 tests/sel4/qemu_expect.py \
+		"$out/$name/loader.img" "$out/$name.console.log" "$timeout" $smp "$@" || status=1
 }
+# QEMU options of the next boots (a drive for the block driver).
+qemu_extra=
 # One VM on an smp- config still boots a 4-core kernel.
 smp=
 [[ $config == smp-* ]] && smp="--smp 4"
@@ -93,25 +98,98 @@ want echo && build echo examples/linux-sel4.json "$base svmm.test=echo" &&
 	boot echo --send SVMM-GUEST-READY hello-from-sel4 SVMM-GUEST-READY SVMM-GUEST-GOT=hello-from-sel4
 want smp && build smp examples/linux-sel4-2cpu.json "$base svmm.test=marker" &&
 	boot smp SVMM-GUEST-INIT-OK SVMM-GUEST-CPUS=2
-# blk: a 4 MiB disk in the layout guest-init.sh's blk mode keeps (a boot count in
-# sector 0, its 1 MiB pattern, the first MiB of the guest's /bin/busybox, at 1 MiB), packaged into
-# blk_server. The guest reads the pattern back through virtio-blk, the request
-# queue and blk_server (BLK-VERIFIED=7), then writes and flushes sector 0; a
-# failed request would show as a kernel I/O error.
+# blk: a 4 MiB drive file in the layout guest-init.sh's blk mode keeps (a boot
+# count in sector 0, its 1 MiB pattern, the first MiB of the guest's
+# /bin/busybox, at 1 MiB), QEMU's virtio-blk device (modern virtio-mmio). The
+# guest reads the pattern back through virtio-blk, svmm's sDDF block queue and
+# the block driver PD (BLK-VERIFIED=7), then writes and flushes sector 0; a
+# failed request would show as a kernel I/O error, and the file must hold the
+# new count.
+# make_disk FILE: that drive file, at count 7.
+make_disk() {
+	rm -f "$1"
+	truncate -s 4M "$1"
+	printf 'svmm-blk-state=7' | dd of="$1" bs=512 count=1 conv=sync,notrunc 2>/dev/null
+	# The guest's busybox is the lab cache's (tests/lab/guest-rootfs.sh puts it there).
+	dd if="${SVMM_LAB_CACHE:-$HOME/.cache/svmm-lab}/busybox" of="$1" bs=1M seek=1 count=1 \
+		iflag=fullblock conv=notrunc 2>/dev/null
+}
+# drive FILE [LEGACY]: QEMU options giving the guest's disk FILE (on a legacy transport).
+drive() {
+	printf -- '-drive file=%s,if=none,format=raw,id=d0 -device virtio-blk-device,drive=d0%s' \
+		"$1" "$([ -z "${2:-}" ] && echo ' -global virtio-mmio.force-legacy=false')"
+}
+# count_is FILE N: sector 0 of FILE says count N.
+count_is() { [ "$(head -c 512 "$1" | tr -d '\0')" = "svmm-blk-state=$2" ]; }
 disk=$out/blk-disk.img
-rm -f "$disk"
-truncate -s 4M "$disk"
-printf 'svmm-blk-state=7' | dd of="$disk" bs=512 count=1 conv=sync,notrunc 2>/dev/null
-# The guest's busybox is the lab cache's (tests/lab/guest-rootfs.sh puts it there).
-dd if="${SVMM_LAB_CACHE:-$HOME/.cache/svmm-lab}/busybox" of="$disk" bs=1M seek=1 count=1 \
-	iflag=fullblock conv=notrunc 2>/dev/null
+make_disk "$disk"
 printf '{"name": "linux", "cpus": 1, "memory": "256M", "disk": ["blk-disk.img"]}\n' >"$out/blk.json"
-if want blk && build blk "$out/blk.json" "$base svmm.test=blk svmm.modules=1" "$disk" &&
-	boot blk SVMM-GUEST-INIT-OK SVMM-GUEST-BLK-VERIFIED=7 &&
-	grep -q "I/O error" "$out/blk.console.log"; then
-	echo "check-sel4: blk: the guest saw an I/O error (see $out/blk.console.log)"
-	status=1
+if want blk && build blk "$out/blk.json" "$base svmm.test=blk svmm.modules=1" "$disk"; then
+	qemu_extra=$(drive "$disk")
+	if boot blk SVMM-GUEST-INIT-OK SVMM-GUEST-BLK-VERIFIED=7 "blk_driver: virtio-blk in slot" &&
+		grep -q "I/O error" "$out/blk.console.log"; then
+		echo "check-sel4: blk: the guest saw an I/O error (see $out/blk.console.log)"
+		status=1
+	elif ! count_is "$disk" 8; then
+		echo "check-sel4: blk: the drive file does not hold the guest's write (count 8)"
+		status=1
+	fi
+	qemu_extra=
 fi
+# persist: a system description in the issue's form (the VM's disk on the
+# system's block device "disk0") on a fresh drive file and a legacy virtio-mmio
+# transport (QEMU's default). The first boot verifies count 7 and writes 8;
+# QEMU is stopped; a second QEMU on the same file sees 8 and writes 9.
+persist_disk=$out/persist-disk.img
+printf '{"name": "persist", "vms": [%s], "devices": {"disk0": {"type": "block"}}}\n' \
+	"$(vm linux 1 "" "blk svmm.modules=1" '"disk": [{"device": "disk0"}]')" >"$out/persist.json"
+if want persist && build_system persist "$out/persist.json" "$config"; then
+	make_disk "$persist_disk"
+	qemu_extra=$(drive "$persist_disk" legacy)
+	boot persist SVMM-GUEST-BLK-VERIFIED=7 "(legacy)"
+	cp "$out/persist.console.log" "$out/persist-1.console.log"
+	boot persist SVMM-GUEST-BLK-VERIFIED=8
+	if ! count_is "$persist_disk" 9; then
+		echo "check-sel4: persist: the drive file does not hold the second boot's count 9"
+		status=1
+	fi
+	qemu_extra=
+fi
+# blkerr: the drive fails every read of the pattern (QEMU's blkdebug injects EIO
+# at sector 2048): the guest gets I/O errors for those reads and nothing else
+# (no hang, the disk goes on), so its write of sector 0 still lands.
+if want blkerr && build blkerr "$out/blk.json" "$base svmm.test=blk svmm.modules=1" "$disk"; then
+	make_disk "$disk"
+	printf '[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "2048"\n' >"$out/blkerr.conf"
+	qemu_extra=$(drive "blkdebug:$out/blkerr.conf:$disk")
+	boot blkerr SVMM-GUEST-BLK-MISMATCH=7 "I/O error"
+	if ! count_is "$disk" 8; then
+		echo "check-sel4: blkerr: the write after the failed reads did not land (count 8)"
+		status=1
+	fi
+	qemu_extra=
+fi
+# blkfault: a block driver built to fault on the first write (SEL4_BLK_TEST_FAULT):
+# the guest reads the pattern, its write of sector 0 gets no answer, svmm gives
+# up after 10 s and the guest sees an I/O error and goes on to power off; the
+# file keeps count 7.
+if want blkfault &&
+	SEL4_BLK_TEST_FAULT=1 build blkfault "$out/blk.json" "$base svmm.test=blk svmm.modules=1" "$disk"; then
+	make_disk "$disk"
+	qemu_extra=$(drive "$disk")
+	boot blkfault SVMM-GUEST-BLK-VERIFIED=7 "faulting on the first write" \
+		"has not answered in 10 s" "I/O error"
+	if ! count_is "$disk" 7; then
+		echo "check-sel4: blkfault: the drive file changed though the driver died"
+		status=1
+	fi
+	qemu_extra=
+fi
+# nodrive: the system has a disk but QEMU no virtio-blk device: the driver and
+# svmm each say so in a line and the VM is not started (no hang).
+want nodrive && build nodrive "$out/blk.json" "$base svmm.test=blk svmm.modules=1" "$disk" &&
+	boot nodrive --until "the guest was not started" "blk_driver: no virtio-blk device" \
+		"the block driver found no usable virtio-blk device"
 # hostile: the guest's lab_mmio runs loads and stores without a syndrome (LDP,
 # pre/post-indexed, STP, DC ZVA) on the disk's virtio-mmio window (DeviceID 2): each is
 # emulated and its result checked (DC ZVA may be refused by the guest's own
@@ -120,7 +198,7 @@ fi
 mmio_ok="ldp=ok ldpsw=ok ldr_pre=ok ldr_post=ok ldp_pre=ok stp=ok str_post=ok str_pre=ok after=ok"
 # shellcheck disable=SC2086 # one EXPECT per word
 want hostile && build hostile "$out/blk.json" "$base svmm.test=mmio svmm.mmio_id=2" "$disk" &&
-	boot hostile $mmio_ok ldxr=sigbus "cannot be emulated" SVMM-GUEST-MMIO-DONE
+	qemu_extra=$(drive "$disk") boot hostile $mmio_ok ldxr=sigbus "cannot be emulated" SVMM-GUEST-MMIO-DONE
 # el1: a bare-metal guest (tests/guest/hostile_guest.S) does at EL1 what Linux
 # user space cannot: an HVC while PSCI is by SMC (SMCCC NOT_SUPPORTED), a fetch
 # from no RAM and from the UART's window (each an instruction abort the guest

@@ -286,27 +286,27 @@ static void test_devices_without_sel4_backend_refused(void **state)
 		       "console and one disk)");
 	vm_config_free(&cfg);
 
-	/* One disk, as the block server serves it; not two, nor options it cannot honour. */
+	/* One disk, as the block driver serves it; not two, nor options it cannot honour. */
 	make_config(&cfg, "vm0", "1", "64M");
 	set_ok(&cfg, "disk", "/srv/a.img");
 	set_ok(&cfg, "disk", "/srv/b.img");
 	expect_refusal(&cfg, &params,
-		       "disk: 2 disks; svmm on qemu_virt_aarch64 serves one (one block server "
-		       "protection domain)");
+		       "disk: 2 disks; svmm on qemu_virt_aarch64 serves one (one block driver "
+		       "protection domain for the board's virtio-blk device)");
 	vm_config_free(&cfg);
 	make_config(&cfg, "vm0", "1", "64M");
 	set_ok(&cfg, "disk", "/srv/a.img,readonly");
 	expect_refusal(&cfg, &params,
 		       "disk: option readonly is not supported on qemu_virt_aarch64: the block "
-		       "server serves the packaged image read-write, from memory, as serial "
-		       "\"sel4-disk0\"");
+		       "driver serves QEMU's virtio-blk drive as it is, as serial "
+		       "\"sel4-virtio-blk\"");
 	vm_config_free(&cfg);
 	make_config(&cfg, "vm0", "1", "64M");
 	set_ok(&cfg, "disk", "/srv/a.img,serial=abc");
 	expect_refusal(&cfg, &params,
 		       "disk: option serial is not supported on qemu_virt_aarch64: the block "
-		       "server serves the packaged image read-write, from memory, as serial "
-		       "\"sel4-disk0\"");
+		       "driver serves QEMU's virtio-blk drive as it is, as serial "
+		       "\"sel4-virtio-blk\"");
 	vm_config_free(&cfg);
 
 	/* Where the console's host side goes does not matter on seL4: the UART is svmm's. */
@@ -316,11 +316,34 @@ static void test_devices_without_sel4_backend_refused(void **state)
 	vm_config_free(&cfg);
 }
 
-static void test_disk_gets_block_server(void **state)
+/* The maps a space has of region `mr`: "<map mr=\"mr\"" at `indent`. */
+static unsigned maps_of(const char *text, const char *indent, const char *mr)
+{
+	char needle[128];
+
+	snprintf(needle, sizeof(needle), "%s<map mr=\"%s\"", indent, mr);
+	return count(text, needle);
+}
+
+/* The text of protection domain `name`'s element, from its opening tag to its end. */
+static char *pd_element(const char *text, const char *name)
+{
+	char open[128];
+	const char *start, *end;
+
+	snprintf(open, sizeof(open), "<protection_domain name=\"%s\"", name);
+	start = strstr(text, open);
+	assert_non_null(start);
+	end = strstr(start, "</protection_domain>");
+	assert_non_null(end);
+	return strndup(start, (size_t)(end - start));
+}
+
+static void test_disk_gets_block_driver(void **state)
 {
 	struct vm_config cfg;
 	struct sdf_params params = sdf_params_qemu_virt_aarch64();
-	char *text;
+	char *text, *driver, *vmm;
 
 	(void)state;
 	make_config(&cfg, "vm0", "1", "256M");
@@ -328,28 +351,59 @@ static void test_disk_gets_block_server(void **state)
 	text = render_ok(&cfg, &params);
 	assert_well_formed(text);
 	assert_int_equal(count(text, "<protection_domain "), 3);
-	assert_contains(
-	    text, "<memory_region name=\"blk_queue\" size=\"0x1000\" page_size=\"0x1000\" />");
+	assert_contains(text, "<memory_region name=\"blk_storage_info\" size=\"0x1000\" "
+			      "page_size=\"0x1000\" />");
 	assert_contains(
 	    text, "<memory_region name=\"blk_data\" size=\"0x40000\" page_size=\"0x1000\" />");
-	/* The same maps in both PDs: once in svmm's, once in the server's. */
-	assert_int_equal(count(text, "<map mr=\"blk_queue\" vaddr=\"0x100000000\" perms=\"rw\" "
-				     "setvar_vaddr=\"blk_queue_vaddr\" />"),
+	assert_contains(text,
+			"<memory_region name=\"blk_dma\" size=\"0x4000\" page_size=\"0x1000\" />");
+	assert_contains(text, "<memory_region name=\"virtio_mmio\" size=\"0x4000\" "
+			      "page_size=\"0x1000\" phys_addr=\"0xa000000\" />");
+	/* The sDDF regions at the same addresses in both PDs; svmm only reads the storage info. */
+	assert_contains(text, "<map mr=\"blk_storage_info\" vaddr=\"0x100000000\" perms=\"r\" "
+			      "setvar_vaddr=\"blk_storage_info_vaddr\" />");
+	assert_contains(text, "<map mr=\"blk_storage_info\" vaddr=\"0x100000000\" perms=\"rw\" "
+			      "setvar_vaddr=\"blk_storage_info_vaddr\" />");
+	assert_int_equal(count(text, "<map mr=\"blk_req_queue\" vaddr=\"0x100001000\" perms=\"rw\" "
+				     "setvar_vaddr=\"blk_req_queue_vaddr\" />"),
+			 2);
+	assert_int_equal(count(text, "<map mr=\"blk_resp_queue\" vaddr=\"0x100002000\" "
+				     "perms=\"rw\" setvar_vaddr=\"blk_resp_queue_vaddr\" />"),
 			 2);
 	assert_int_equal(count(text,
 			       "<map mr=\"blk_data\" vaddr=\"0x100200000\" perms=\"rw\" "
 			       "setvar_vaddr=\"blk_data_vaddr\" setvar_size=\"blk_data_size\" />"),
 			 2);
-	assert_contains(text, "    <protection_domain name=\"blk_server\" priority=\"254\" "
+	assert_contains(text, "    <protection_domain name=\"blk_driver\" priority=\"254\" "
 			      "budget=\"50000\" period=\"50000\">\n"
-			      "        <program_image path=\"blk_server.elf\" />\n");
+			      "        <program_image path=\"blk_driver.elf\" />\n");
+	/* A notification channel both ways, no protected procedure call. */
 	assert_contains(text, "    <channel>\n"
-			      "        <end pd=\"vmm\" id=\"2\" pp=\"true\" />\n"
-			      "        <end pd=\"blk_server\" id=\"0\" />\n"
+			      "        <end pd=\"vmm\" id=\"2\" />\n"
+			      "        <end pd=\"blk_driver\" id=\"0\" />\n"
 			      "    </channel>\n");
+	driver = pd_element(text, "blk_driver");
+	vmm = pd_element(text, "vmm");
+	/* The driver: the transports' window and its DMA uncached, their 32 SPIs, the paddrs. */
+	assert_contains(driver, "<map mr=\"virtio_mmio\" vaddr=\"0x100600000\" perms=\"rw\" "
+				"cached=\"false\" setvar_vaddr=\"blk_mmio_vaddr\" />");
+	assert_contains(driver, "<map mr=\"blk_dma\" vaddr=\"0x100800000\" perms=\"rw\" "
+				"cached=\"false\" setvar_vaddr=\"blk_dma_vaddr\" />");
+	assert_int_equal(count(driver, "<irq "), 32);
+	assert_contains(driver, "<irq irq=\"48\" id=\"1\" />");
+	assert_contains(driver, "<irq irq=\"79\" id=\"32\" />");
+	assert_contains(driver, "<setvar symbol=\"blk_dma_paddr\" region_paddr=\"blk_dma\" />");
+	assert_contains(driver, "<setvar symbol=\"blk_data_paddr\" region_paddr=\"blk_data\" />");
+	/* The driver maps no VM memory; svmm maps neither the device nor the DMA region. */
+	assert_int_equal(maps_of(driver, "", "guest_ram"), 0);
+	assert_int_equal(count(driver, "<map "), 6);
+	assert_int_equal(maps_of(vmm, "", "virtio_mmio") + maps_of(vmm, "", "blk_dma"), 0);
 	/* The guest does not see the queue: its virtio-mmio window traps to svmm. */
-	assert_int_equal(count(text, "            <map mr=\"blk"), 0);
+	assert_int_equal(maps_of(text, "            ", "blk"), 0);
+	assert_int_equal(maps_of(text, "            ", "virtio_mmio"), 0);
 	assert_int_equal(sdf_virtio_disks(&cfg), 1);
+	free(driver);
+	free(vmm);
 	free(text);
 	vm_config_free(&cfg);
 }
@@ -475,12 +529,22 @@ static void test_bad_params_refused(void **state)
 	params.max_vm_priority = 253;
 	expect_refusal(&cfg, &params,
 		       "sdf: VM priority 253 at most: expected at most 252 (svmm runs one above "
-		       "its VM, a block server above that)");
+		       "its VM, a block driver above that)");
 	params = sdf_params_qemu_virt_aarch64();
 	params.blk_priority = params.max_vm_priority + 1;
 	expect_refusal(&cfg, &params,
-		       "sdf: block server priority 253: expected above svmm's 253 (it takes "
-		       "svmm's protected procedure calls) and at most 254");
+		       "sdf: block driver priority 253: expected above svmm's 253 (it must "
+		       "preempt svmm, which polls for its answers) and at most 254");
+	params = sdf_params_qemu_virt_aarch64();
+	params.blk_first_irq_channel_id = 0;
+	expect_refusal(&cfg, &params,
+		       "sdf: block driver irq channels 0..31: expected at most 62, apart from "
+		       "its channel to svmm 0");
+	params = sdf_params_qemu_virt_aarch64();
+	params.blk_first_irq_channel_id = 40;
+	expect_refusal(&cfg, &params,
+		       "sdf: block driver irq channels 40..71: expected at most 62, apart from "
+		       "its channel to svmm 0");
 	params = sdf_params_qemu_virt_aarch64();
 	params.vmm_blk_channel_id = params.uart_channel_id;
 	expect_refusal(&cfg, &params,
@@ -488,7 +552,7 @@ static void test_bad_params_refused(void **state)
 		       "uart channel 1");
 	params = sdf_params_qemu_virt_aarch64();
 	params.blk_name = params.vmm_name;
-	expect_refusal(&cfg, &params, "sdf: the block server and svmm are both named \"vmm\"");
+	expect_refusal(&cfg, &params, "sdf: the block driver and svmm are both named \"vmm\"");
 	params = sdf_params_qemu_virt_aarch64();
 	params.vmm_image = "";
 	expect_refusal(&cfg, &params,
@@ -575,7 +639,7 @@ int main(void)
 	    cmocka_unit_test(test_deterministic),
 	    cmocka_unit_test(test_board_limits),
 	    cmocka_unit_test(test_devices_without_sel4_backend_refused),
-	    cmocka_unit_test(test_disk_gets_block_server),
+	    cmocka_unit_test(test_disk_gets_block_driver),
 	    cmocka_unit_test(test_timer_pd_serves_svmm),
 	    cmocka_unit_test(test_management_pd),
 	    cmocka_unit_test(test_bad_params_refused),

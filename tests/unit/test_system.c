@@ -358,8 +358,6 @@ static void test_system_level_bad_forms(void **state)
 			 ": field \"management\": expected true or false, got \"\\\"yes\\\"\"");
 	check_load_error(scratch, "{\"management\": 1, \"vms\": [{\"name\": \"a\"}]}",
 			 ": field \"management\": expected true or false, got \"1\"");
-	check_load_error(scratch, "{\"vms\": [{\"name\": \"a\"}], \"devices\": {}}",
-			 ": field \"devices\": not supported yet");
 	check_load_error(scratch, "{\"vms\": [{\"name\": \"a\"}], \"switches\": {}}",
 			 ": field \"switches\": not supported yet");
 	check_load_error(scratch, "{\"vms\": [{\"name\": \"a\"}], \"vsock_links\": []}",
@@ -402,11 +400,6 @@ static void test_vm_fields_are_named_with_their_vm(void **state)
 			 "cmdline, cpus, memory, on_reboot, console, dtb_out, disk, net, rng, "
 			 "vsock, cores, priority, budget_us, period_us)");
 	/* The forms of the shared devices still to come are refused by name. */
-	check_load_error(scratch,
-			 "{\"vms\": [{\"name\": \"a\", \"disk\": [{\"device\": \"disk0\", "
-			 "\"partition\": 1}]}]}",
-			 ": vm \"a\": field \"disk\"[0]: a disk on a system's \"device\" is not "
-			 "supported yet");
 	check_load_error(scratch,
 			 "{\"vms\": [{\"name\": \"a\", \"net\": [{\"switch\": \"lan\"}]}]}",
 			 ": vm \"a\": field \"net\"[0]: a network on a system's \"switch\" is not "
@@ -452,6 +445,52 @@ static void test_rules_between_vms(void **state)
 			 ": vm \"a\": field \"cores\": expected 2 cores, one per vCPU, got 1");
 	check_rule_error(scratch, "{\"vms\": [{\"name\": \"a\", \"cores\": [1, 2]}]}",
 			 ": vm \"a\": field \"cores\": expected 1 cores, one per vCPU, got 2");
+}
+
+/* The disk form: a VM's {"device": NAME} on the system's block device NAME. */
+static void test_block_devices(void **state)
+{
+	struct scratch *scratch = *state;
+	struct system_config sys;
+	static const char vm_a[] = "{\"name\": \"a\", \"disk\": [{\"device\": \"disk0\"}]}";
+	char json[512];
+
+	snprintf(json, sizeof(json),
+		 "{\"vms\": [%s], \"devices\": {\"disk0\": {\"type\": \"block\"}}}", vm_a);
+	check_rules_pass(scratch, json);
+	load_ok(scratch, json, &sys);
+	assert_int_equal(sys.block_device_count, 1);
+	assert_string_equal(sys.block_devices[0], "disk0");
+	assert_string_equal(sys.vms[0].disks[0].device, "disk0");
+	assert_null(sys.vms[0].disks[0].path);
+	system_config_free(&sys);
+	snprintf(json, sizeof(json), "{\"vms\": [%s]}", vm_a);
+	check_rule_error(scratch, json,
+			 ": vm \"a\": disk: device \"disk0\" is not a block device of the "
+			 "system's \"devices\"");
+	snprintf(json, sizeof(json),
+		 "{\"vms\": [%s, {\"name\": \"b\", \"disk\": [\"device=disk0\"]}], "
+		 "\"devices\": {\"disk0\": {\"type\": \"block\"}}}",
+		 vm_a);
+	check_rule_error(scratch, json,
+			 ": vm \"b\": disk: device \"disk0\" is VM \"a\"'s already (sharing one "
+			 "needs partitions, not supported yet)");
+	check_load_error(scratch,
+			 "{\"vms\": [{\"name\": \"a\", \"disk\": [{\"device\": \"disk0\", "
+			 "\"partition\": 1}]}], \"devices\": {\"disk0\": {\"type\": \"block\"}}}",
+			 ": vm \"a\": field \"disk\"[0]: partition: a partition of a shared disk "
+			 "is not supported yet (it needs the block virtualiser); give the VM the "
+			 "whole device");
+	check_load_error(scratch,
+			 "{\"vms\": [{\"name\": \"a\"}], \"devices\": {\"nic0\": {\"type\": "
+			 "\"net\"}}}",
+			 ": field \"devices\": device \"nic0\": type \"net\" is not supported yet "
+			 "(block devices are)");
+	check_load_error(scratch, "{\"vms\": [{\"name\": \"a\"}], \"devices\": {\"d\": 1}}",
+			 ": field \"devices\": device \"d\": expected {\"type\": \"block\"}");
+	check_load_error(scratch, "{\"vms\": [{\"name\": \"a\"}], \"devices\": {\"d/1\": {}}}",
+			 ": field \"devices\": device \"d/1\": expected a name of letters, "
+			 "digits, '.', '_' and '-' (1 to 64)");
 }
 
 static void test_budget_rules(void **state)
@@ -531,6 +570,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_rules_between_vms, scratch_setup,
 					    scratch_teardown),
 	    cmocka_unit_test_setup_teardown(test_budget_rules, scratch_setup, scratch_teardown),
+	    cmocka_unit_test_setup_teardown(test_block_devices, scratch_setup, scratch_teardown),
 	    cmocka_unit_test_setup_teardown(test_validate_names_the_vm_of_a_missing_file,
 					    scratch_setup, scratch_teardown),
 	    cmocka_unit_test(test_check_vm_alone),
