@@ -197,7 +197,8 @@ int sdf_check_params(const struct sdf_params *params, struct config_error *err)
 				   params->timer_first_client_channel_id,
 				   params->timer_first_client_channel_id + SYSTEM_MAX_VMS - 1,
 				   params->timer_irq_channel_id);
-	if (check_called_priority("management PD", params->mgmt_priority, params, err) < 0)
+	if (check_called_priority("management PD", "it takes svmm's protected procedure calls",
+				  params->mgmt_priority, params, err) < 0)
 		return -1;
 	if (params->vmm_mgmt_channel_id > SDF_MAX_ID ||
 	    params->vmm_mgmt_channel_id == params->uart_channel_id ||

@@ -295,15 +295,18 @@ static void write_queue_config(struct virtio_mmio *mmio, struct access *acc, uin
 		break;
 	case VIRTIO_MMIO_REG_QUEUE_DESC_LOW:
 	case VIRTIO_MMIO_REG_QUEUE_DESC_HIGH:
-		vq->desc_gpa = with_half(vq->desc_gpa, offset == VIRTIO_MMIO_REG_QUEUE_DESC_HIGH, value);
+		vq->desc_gpa =
+		    with_half(vq->desc_gpa, offset == VIRTIO_MMIO_REG_QUEUE_DESC_HIGH, value);
 		break;
 	case VIRTIO_MMIO_REG_QUEUE_DRIVER_LOW:
 	case VIRTIO_MMIO_REG_QUEUE_DRIVER_HIGH:
-		vq->avail_gpa = with_half(vq->avail_gpa, offset == VIRTIO_MMIO_REG_QUEUE_DRIVER_HIGH, value);
+		vq->avail_gpa =
+		    with_half(vq->avail_gpa, offset == VIRTIO_MMIO_REG_QUEUE_DRIVER_HIGH, value);
 		break;
 	case VIRTIO_MMIO_REG_QUEUE_DEVICE_LOW:
 	case VIRTIO_MMIO_REG_QUEUE_DEVICE_HIGH:
-		vq->used_gpa = with_half(vq->used_gpa, offset == VIRTIO_MMIO_REG_QUEUE_DEVICE_HIGH, value);
+		vq->used_gpa =
+		    with_half(vq->used_gpa, offset == VIRTIO_MMIO_REG_QUEUE_DEVICE_HIGH, value);
 		break;
 	default:
 		break;
