@@ -251,7 +251,8 @@ SEL4_SRCS := core/string.c $(CORE_SRCS) $(filter-out arch/aarch64/fdt.c,$(ARCH_S
 SEL4_OBJS = $(SEL4_SRCS:%.c=$(SEL4_OUT)/obj/%.o)
 # virtio/ as an archive: svmm.elf takes the devices machine/machine.c can put on the bus.
 SEL4_VIRTIO_OBJS = $(VIRTIO_SRCS:%.c=$(SEL4_OUT)/obj/%.o)
-SEL4_BLK_OBJS = $(addprefix $(SEL4_OUT)/obj/,host/sel4/blk_driver_pd.o host/sel4/virtio_blk_drv.o \
+# The driver's PD object is built per VM (its readonly); the rest is shared.
+SEL4_BLK_OBJS = $(addprefix $(SEL4_OUT)/obj/,host/sel4/virtio_blk_drv.o \
 	host/sel4/sddf_blk.o host/sel4/format.o core/string.o)
 SEL4_MUX_OBJS = $(addprefix $(SEL4_OUT)/obj/,host/sel4/console_mux_pd.o \
 	host/sel4/console_queue.o host/sel4/board_uart.o host/sel4/vm_names.o core/console_mux.o \
@@ -296,14 +297,12 @@ $(SEL4_OUT)/obj/%.o: %.c
 
 # seL4's headers use GNU C's `asm`: the files that include them are C11
 # with GNU extensions.
-$(SEL4_OUT)/obj/hyp/sel4/%.o $(SEL4_OUT)/obj/host/sel4/blk_driver_pd.o \
+$(SEL4_OUT)/obj/hyp/sel4/%.o \
 	$(SEL4_OUT)/obj/host/sel4/console_mux_pd.o $(SEL4_OUT)/obj/host/sel4/mgmt_pd.o \
 	$(SEL4_OUT)/obj/host/sel4/timer_pd.o: SEL4_CFLAGS += -std=gnu11
 
 # check-sel4's blkfault case: a block driver that faults on the first write.
 SEL4_BLK_TEST_FAULT ?=
-$(SEL4_OUT)/obj/host/sel4/blk_driver_pd.o: SEL4_CFLAGS += \
-	$(if $(SEL4_BLK_TEST_FAULT),-DBLK_DRIVER_TEST_FAULT_ON_WRITE)
 
 $(SEL4_OUT)/libvirtio.a: $(SEL4_VIRTIO_OBJS)
 	rm -f $@
@@ -330,7 +329,11 @@ $(SEL4_OUT)/$(SEL4_SYSTEM_IMAGE_$(1)): $(SEL4_OBJS) $(SEL4_OUT)/obj/guest_images
 		$(SEL4_OUT)/libvirtio.a
 	$$(SEL4_LINK)
 ifneq ($(SEL4_SYSTEM_BLK_$(1)),)
-$(SEL4_OUT)/$(SEL4_SYSTEM_BLK_$(1)): $(SEL4_BLK_OBJS)
+$(SEL4_OUT)/obj/blk_driver_pd_$(1).o: host/sel4/blk_driver_pd.c
+	@mkdir -p $$(dir $$@)
+	$(SEL4_CC) $$(SEL4_CFLAGS) -std=gnu11 -DBLK_DRIVER_READONLY=$(SEL4_SYSTEM_BLK_READONLY_$(1)) \
+		$$(if $(SEL4_BLK_TEST_FAULT),-DBLK_DRIVER_TEST_FAULT_ON_WRITE) -c -o $$@ $$<
+$(SEL4_OUT)/$(SEL4_SYSTEM_BLK_$(1)): $(SEL4_OUT)/obj/blk_driver_pd_$(1).o $(SEL4_BLK_OBJS)
 	$$(SEL4_LINK)
 endif
 endef

@@ -45,7 +45,9 @@ static int write_make_fragment(const struct system_config *sys, const struct sdf
 		 */
 		if (vm->disk_count > 0) {
 			sdf_blk_image(sys, i, params, image, sizeof(image));
-			fprintf(out, "SEL4_SYSTEM_BLK_%s := %s\n", vm->name, image);
+			fprintf(out,
+				"SEL4_SYSTEM_BLK_%s := %s\nSEL4_SYSTEM_BLK_READONLY_%s := %s\n",
+				vm->name, image, vm->name, vm->disks[0].readonly ? "1" : "0");
 		}
 	}
 	return ferror(out) ? -1 : 0;

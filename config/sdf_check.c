@@ -53,8 +53,9 @@ static int check_devices(const struct vm_config *cfg, const char *board, struct 
 				   cfg->disk_count, board);
 	if (cfg->disk_count == 1) {
 		const struct disk_config *disk = &cfg->disks[0];
-		const char *option = disk->readonly	    ? "readonly"
-				     : disk->direct	    ? "direct"
+		/* readonly is the driver's (built for the VM so); direct and serial mean nothing
+		 * there. */
+		const char *option = disk->direct	    ? "direct"
 				     : disk->serial != NULL ? "serial"
 							    : NULL;
 

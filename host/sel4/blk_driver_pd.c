@@ -28,6 +28,11 @@
 #include "host/sel4/sddf_blk.h"
 #include "host/sel4/virtio_blk_drv.h"
 
+/* 1 for a VM whose description makes its disk readonly (the Makefile builds it so). */
+#ifndef BLK_DRIVER_READONLY
+#define BLK_DRIVER_READONLY 0
+#endif
+
 #define CLIENT_CHANNEL	  0 /* config/sdf.c: .blk_channel_id, the driver's end of svmm's channel */
 #define FIRST_IRQ_CHANNEL 1 /* slot i's interrupt is on channel 1 + i */
 
@@ -94,7 +99,7 @@ void init(void)
 		return;
 	}
 	if (vblk_init(&b->drv, &regs, (unsigned)slot, (void *)blk_dma_vaddr, blk_dma_paddr,
-		      blk_data_paddr, blk_data_size,
+		      blk_data_paddr, blk_data_size, BLK_DRIVER_READONLY != 0,
 		      (struct sddf_blk_storage_info *)blk_storage_info_vaddr) < 0) {
 		say("blk_driver: the virtio-blk device in slot %d refused the driver (features or "
 		    "queue size): the guest's disk fails\n",

@@ -152,7 +152,7 @@ static uint64_t read_capacity(const struct vblk_drv *d)
 }
 
 int vblk_init(struct vblk_drv *d, const struct vblk_regs *regs, unsigned slot, void *dma,
-	      uint64_t dma_paddr, uint64_t data_paddr, uint64_t data_size,
+	      uint64_t dma_paddr, uint64_t data_paddr, uint64_t data_size, bool readonly,
 	      struct sddf_blk_storage_info *info)
 {
 	struct sddf_blk_storage_info fields = {
@@ -182,6 +182,7 @@ int vblk_init(struct vblk_drv *d, const struct vblk_regs *regs, unsigned slot, v
 		return err;
 	}
 	d->capacity = read_capacity(d) / SECTORS_PER_BLOCK;
+	d->read_only |= readonly;
 	reg_write(d, VIRTIO_MMIO_REG_STATUS,
 		  reg_read(d, VIRTIO_MMIO_REG_STATUS) | VIRTIO_STATUS_DRIVER_OK);
 	fields.read_only = d->read_only;

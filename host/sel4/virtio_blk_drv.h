@@ -80,11 +80,13 @@ int vblk_probe(const struct vblk_regs *regs);
  * Sets up the device of `slot`: reset, feature negotiation (VERSION_1 on a
  * modern device, FLUSH and RO when offered), the queue in the DMA region
  * (VBLK_DMA_SIZE bytes at `dma`, physical `dma_paddr`), DRIVER_OK; then
- * publishes the storage info. 0, or a negative SVMM error with the device
- * left failed and nothing published.
+ * publishes the storage info. `readonly` (the description's): the client
+ * is told the disk is read-only and every write is refused, whatever the
+ * device offers. 0, or a negative SVMM error with the device left failed
+ * and nothing published.
  */
 int vblk_init(struct vblk_drv *d, const struct vblk_regs *regs, unsigned slot, void *dma,
-	      uint64_t dma_paddr, uint64_t data_paddr, uint64_t data_size,
+	      uint64_t dma_paddr, uint64_t data_paddr, uint64_t data_size, bool readonly,
 	      struct sddf_blk_storage_info *info);
 
 /*

@@ -6,7 +6,7 @@
 # guest sees 2 CPUs, a disk served by the block driver protection domain reads
 # back the pattern in QEMU's drive file and takes a write, a marker it writes
 # survives a QEMU restart, reads the drive fails and a block driver that faults
-# are I/O errors in the guest, a
+# are I/O errors in the guest, a readonly disk cannot be written, a
 # system whose QEMU has no drive stops with a line (never a hang), the guest's no-syndrome
 # loads and stores on its window are emulated (or refused with an abort), a
 # bare-metal guest's HVC and fetches from no RAM come back to it as SMCCC
@@ -18,8 +18,8 @@
 # "console": "none" runs to its end without a line of its own on the UART.
 # Without an SDK it says SKIP and succeeds.
 # usage: tests/sel4/run.sh [MICROKIT_SDK [CASE...]]   (SEL4_TIMEOUT: seconds per boot, 120)
-# CASEs: marker echo smp blk persist blkerr blkfault nodrive hostile el1 shared span two reboot
-# budget select manage quiet; the default is all but span and two (README: "Known hang").
+# CASEs: marker echo smp blk persist blkerr blkfault blkro nodrive hostile el1 shared span two
+# reboot budget select manage quiet; the default is all but span and two (README: "Known hang").
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 sdk=${1:-${MICROKIT_SDK:-}}
@@ -28,7 +28,7 @@ if [ -z "$sdk" ]; then
 	exit 0
 fi
 shift || true
-cases=" ${*:-marker echo smp blk persist blkerr blkfault nodrive hostile el1 shared reboot budget select quiet} "
+cases=" ${*:-marker echo smp blk persist blkerr blkfault blkro nodrive hostile el1 shared reboot budget select quiet} "
 # want NAME: whether case NAME runs.
 want() { [[ $cases == *" $1 "* ]]; }
 timeout=${SEL4_TIMEOUT:-120}
@@ -181,6 +181,22 @@ if want blkfault &&
 		"has not answered in 10 s" "I/O error"
 	if ! count_is "$disk" 7; then
 		echo "check-sel4: blkfault: the drive file changed though the driver died"
+		status=1
+	fi
+	qemu_extra=
+fi
+# blkro: the issue's form with "readonly": true: the guest sees a read-only disk
+# it can read, every write fails (the driver itself refuses them), and the file
+# keeps count 7.
+printf '{"name": "blkro", "vms": [%s], "devices": {"disk0": {"type": "block"}}}\n' \
+	"$(vm linux 1 "" "blkro svmm.modules=1" '"disk": [{"device": "disk0", "readonly": true}]')" \
+	>"$out/blkro.json"
+if want blkro && build_system blkro "$out/blkro.json" "$config"; then
+	make_disk "$disk"
+	qemu_extra=$(drive "$disk")
+	boot blkro "SVMM-GUEST-BLKRO ro=1 read=svmm-blk-state=7 write=failed" ", read-only"
+	if ! count_is "$disk" 7; then
+		echo "check-sel4: blkro: the read-only disk was written"
 		status=1
 	fi
 	qemu_extra=

@@ -55,6 +55,7 @@ struct fixture {
 	struct vblk_drv drv;
 	struct sddf_blk_client client;
 	unsigned notifies_to_client;
+	bool readonly_disk; /* the description's readonly, told to the driver */
 };
 
 /* ---- the disk behind svmm's virtio-blk device ---- */
@@ -158,7 +159,7 @@ static void bring_up(struct fixture *f)
 
 	assert_int_equal(vblk_probe(&regs), (int)SLOT);
 	assert_int_equal(vblk_init(&f->drv, &regs, SLOT, f->g.ram + DMA_OFF, PHYS + DMA_OFF,
-				   PHYS + DATA_OFF, DATA_SIZE,
+				   PHYS + DATA_OFF, DATA_SIZE, f->readonly_disk,
 				   (struct sddf_blk_storage_info *)f->info),
 			 0);
 }
@@ -303,6 +304,22 @@ static void test_read_only_device_refuses_writes(void **state)
 	fixture_free(f);
 }
 
+/* The description's readonly on a writable device: the driver itself refuses writes. */
+static void test_description_readonly_is_the_drivers(void **state)
+{
+	struct fixture *f = fixture_new(false);
+
+	(void)state;
+	f->readonly_disk = true;
+	bring_up(f);
+	assert_true(((const struct sddf_blk_storage_info *)f->info)->read_only);
+	assert_int_equal(request(f, SDDF_BLK_REQ_WRITE, 0, 0, 1).status, SDDF_BLK_RESP_ERR_IO);
+	assert_int_equal(f->writes, 0);
+	assert_int_equal(f->blk.stats.writes, 0); /* the device never saw it */
+	assert_int_equal(request(f, SDDF_BLK_REQ_READ, 0, 0, 1).status, SDDF_BLK_RESP_OK);
+	fixture_free(f);
+}
+
 /* More requests than the virtqueue has slots for: all answered, in the order they came. */
 static void test_a_full_queue_is_served_in_turns(void **state)
 {
@@ -396,6 +413,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_requests_never_reach_the_device),
 	    cmocka_unit_test(test_device_errors_are_io_errors),
 	    cmocka_unit_test(test_read_only_device_refuses_writes),
+	    cmocka_unit_test(test_description_readonly_is_the_drivers),
 	    cmocka_unit_test(test_a_full_queue_is_served_in_turns),
 	    cmocka_unit_test(test_a_lying_device_fails_everything),
 	    cmocka_unit_test(test_svmm_client_through_the_driver),
