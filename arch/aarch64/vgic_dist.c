@@ -3,6 +3,9 @@
  * The GICv2 distributor's registers (IHI 0048B, 4.3): what the guest's
  * GICD accesses read and change. The state they work on, and delivery
  * after a write, are in vgic.c (via vgic_state.h).
+ *
+ * The contracts are ACSL, proven by `make prove` (the README's "Proofs"
+ * section says under which assumptions).
  */
 #include "arch/aarch64/vgic.h"
 
