@@ -10,8 +10,10 @@
 # system whose QEMU has no drive stops with a line (never a hang), the guest's no-syndrome
 # loads and stores on its window are emulated (or refused with an abort), a
 # bare-metal guest's HVC and fetches from no RAM come back to it as SMCCC
-# NOT_SUPPORTED and instruction aborts, and a guest power-off stops the VM. Systems of two VMs on smp-debug (QEMU -smp 4): both reach init,
-# the 2-vCPU VM on its own two cores sees 2 CPUs; one VM reboots and comes back
+# NOT_SUPPORTED and instruction aborts, and a guest power-off stops the VM.
+# Systems on smp-debug (QEMU -smp 4): a 2-vCPU VM whose vCPUs run on cores 1
+# and 2 sees 2 CPUs, alone and beside a second VM, both reaching init; two VMs
+# on cores of their own both reach init; one VM reboots and comes back
 # while the other's heartbeat goes on; a VM spinning on every vCPU in hybrid
 # scheduling, bounded by its budget, does not starve the lower-priority VM on
 # its core; console input reaches the VM selected with Ctrl-A 2 only; the management prompt
