@@ -13,26 +13,10 @@
 #include <json-c/json.h>
 
 #include "config/config_private.h"
+#include "core/vm_command.h"
 #include "config/system.h"
 
 static const char expect_device[] = "{\"type\": \"block\"}";
-
-/* A device name: what a VM name may be (letters, digits, ". _ -"; 1 to 64). */
-static bool device_name_ok(const char *name)
-{
-	size_t len = strlen(name);
-
-	if (len == 0 || len > 64)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
 
 static int load_device(struct system_config *sys, const char *name, struct json_object *value,
 		       const char *origin, struct config_error *err)
@@ -42,7 +26,7 @@ static int load_device(struct system_config *sys, const char *name, struct json_
 	char quoted[80];
 
 	config_quote_for_message(quoted, sizeof(quoted), name);
-	if (!device_name_ok(name))
+	if (!vm_command_name_valid(name, strlen(name)))
 		return config_fail(err,
 				   "%s: device \"%s\": expected a name of letters, digits, '.', "
 				   "'_' and '-' (1 to 64)",

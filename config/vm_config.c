@@ -11,11 +11,11 @@
 #include <sys/un.h>
 
 #include "config/config_private.h"
+#include "core/vm_command.h"
 
 #define STRINGIFY_EXPANDED(x) #x
 #define STRINGIFY(x)	      STRINGIFY_EXPANDED(x)
 
-#define VM_NAME_MAX_BYTES 64
 /*
  * arm64 Linux copies /chosen/bootargs into a COMMAND_LINE_SIZE (2048) buffer
  * that also holds the terminating NUL, and silently cuts anything longer.
@@ -24,7 +24,7 @@
 #define SOCKET_PATH_MAX_BYTES	      (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
 static const char expect_name[] =
-    "a name of 1 to " STRINGIFY(VM_NAME_MAX_BYTES) " characters from A-Z a-z 0-9 . _ -";
+    "a name of 1 to " STRINGIFY(VM_COMMAND_NAME_MAX) " characters from A-Z a-z 0-9 . _ -";
 static const char expect_path[] = "a file path";
 static const char expect_optional_path[] = "a file path, or \"\" for none";
 static const char expect_cmdline[] = "a kernel command line";
@@ -123,25 +123,14 @@ static int set_path_field(char **slot, bool empty_means_none, const char *value,
 	return 0;
 }
 
-static bool is_name_character(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       c == '.' || c == '_' || c == '-';
-}
-
 static int set_name(struct vm_config *cfg, const char *value, const char *origin,
 		    const char *base_dir, struct config_error *err)
 {
-	size_t len = strlen(value);
 	char *copy;
 
 	(void)base_dir;
-	if (len == 0 || len > VM_NAME_MAX_BYTES)
+	if (!vm_command_name_valid(value, strlen(value)))
 		return config_fail_expected(err, origin, expect_name, value);
-	for (size_t i = 0; i < len; i++) {
-		if (!is_name_character(value[i]))
-			return config_fail_expected(err, origin, expect_name, value);
-	}
 	copy = strdup(value);
 	if (!copy)
 		return fail_out_of_memory(origin, err);
