@@ -156,13 +156,35 @@ static int read_gpt_entry(const uint8_t *entry, const struct gpt_header *header,
 	return 0;
 }
 
+/*
+ * Entry i of the GPT array, in `sector`: the array is walked in order, so
+ * entry i's sector is read when i is the first entry in it.
+ */
+static int load_gpt_entry(partition_read_sector read, void *ctx, const struct gpt_header *header,
+			  unsigned i, uint8_t *sector, const uint8_t **entry, const char **why)
+{
+	unsigned per_sector = PARTITION_SECTOR_SIZE / header->entry_size;
+	unsigned within = i % per_sector;
+
+	if (within == 0) {
+		int err = read(ctx, header->entries_lba + i / per_sector, sector);
+
+		if (err < 0) {
+			*why = "cannot read the GPT entry array";
+			return err;
+		}
+	}
+	*entry = sector + within * header->entry_size;
+	return 0;
+}
+
 static int read_gpt(partition_read_sector read, void *ctx, uint64_t disk_sectors,
 		    struct partition_table *table, const char **why)
 {
 	uint8_t sector[PARTITION_SECTOR_SIZE];
 	struct gpt_header header;
 	uint32_t running = CRC32_START;
-	unsigned per_sector;
+	const uint8_t *entry;
 	int err;
 
 	if (disk_sectors <= GPT_HEADER_LBA + 1)
@@ -177,36 +199,21 @@ static int read_gpt(partition_read_sector read, void *ctx, uint64_t disk_sectors
 		return err;
 	table->scheme = PARTITION_SCHEME_GPT;
 	table->slots = header.entries;
-	per_sector = PARTITION_SECTOR_SIZE / header.entry_size;
 	for (unsigned i = 0; i < header.entries; i++) {
-		unsigned within = i % per_sector;
-
-		if (within == 0) {
-			err = read(ctx, header.entries_lba + i / per_sector, sector);
-			if (err < 0) {
-				*why = "cannot read the GPT entry array";
-				return err;
-			}
-		}
-		running =
-		    crc32_update(running, sector + within * header.entry_size, header.entry_size);
+		err = load_gpt_entry(read, ctx, &header, i, sector, &entry, why);
+		if (err < 0)
+			return err;
+		running = crc32_update(running, entry, header.entry_size);
 	}
 	if (crc32_finish(running) != header.entries_crc)
 		return refuse(why, "GPT entry array CRC32 does not match");
 	/* Read again now that the array is known whole: the CRC covers it
 	 * all, and a table this size is not kept in memory twice. */
 	for (unsigned i = 0; i < header.entries; i++) {
-		unsigned within = i % per_sector;
-
-		if (within == 0) {
-			err = read(ctx, header.entries_lba + i / per_sector, sector);
-			if (err < 0) {
-				*why = "cannot read the GPT entry array";
-				return err;
-			}
-		}
-		err = read_gpt_entry(sector + within * header.entry_size, &header, &table->parts[i],
-				     why);
+		err = load_gpt_entry(read, ctx, &header, i, sector, &entry, why);
+		if (err < 0)
+			return err;
+		err = read_gpt_entry(entry, &header, &table->parts[i], why);
 		if (err < 0)
 			return err;
 	}
