@@ -244,7 +244,7 @@ SEL4_CFLAGS = -std=c11 -O2 -g -ffreestanding -fno-builtin -fno-stack-protector -
 	-isystem $(shell $(SEL4_CC) -print-file-name=include) -mstrict-align -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	$(WARNINGS) -I. -isystem $(SEL4_BOARD_DIR)/include -MMD -MP
 SEL4_SRCS := core/string.c $(CORE_SRCS) $(filter-out arch/aarch64/fdt.c,$(ARCH_SRCS)) $(DEV_SRCS) \
-	machine/machine.c $(wildcard hyp/sel4/*.c) \
+	machine/machine.c machine/desc_text.c $(wildcard hyp/sel4/*.c) \
 	$(filter-out host/sel4/blk_driver_pd.c host/sel4/virtio_blk_drv.c \
 		host/sel4/console_mux_pd.c host/sel4/timer_pd.c host/sel4/mgmt_pd.c \
 		host/sel4/mgmt_prompt.c host/sel4/vm_names.c,$(wildcard host/sel4/*.c))

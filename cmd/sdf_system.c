@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "cmd/exit_status.h"
+#include "cmd/machine_desc.h"
 #include "config/sdf.h"
+#include "machine/desc_text.h"
 
 /* A path as make should see it: absolute, so the build finds it from anywhere. */
 static void absolute(const char *path, char *out, size_t size)
@@ -90,6 +92,16 @@ static int write_settings(const char *dir, const struct system_config *sys, unsi
 	const struct vm_config *vm = &sys->vms[index];
 	char path[PATH_MAX];
 	FILE *out;
+	struct machine_desc machine;
+	char machine_text[MACHINE_DESC_TEXT_MAX];
+
+	/* svmm on seL4 assembles the guest from these lines (machine/desc_text.h). */
+	machine_desc_from_config(vm, &machine);
+	if (machine_desc_to_text(&machine, machine_text, sizeof(machine_text)) < 0) {
+		fprintf(stderr, "svmm: --build-dir: %s: the machine does not fit its settings\n",
+			vm->name);
+		return -1;
+	}
 
 	snprintf(path, sizeof(path), "%s/%s.settings", dir, vm->name);
 	out = fopen(path, "w");
@@ -98,6 +110,7 @@ static int write_settings(const char *dir, const struct system_config *sys, unsi
 		return -1;
 	}
 	fprintf(out, "on_reboot=%s\n", vm->on_reboot == ON_REBOOT_RESTART ? "restart" : "stop");
+	fputs(machine_text, out);
 	/* The SDF joins every svmm to the timer PD: it can park a vCPU in WFI. */
 	fputs("wfi_park=1\n", out);
 	/* And with "management", to the management PD, which svmm reports to. */

@@ -43,7 +43,7 @@ int sdf_check_value(const char *what, const char *value, struct config_error *er
 static int check_devices(const struct vm_config *cfg, const char *board, struct config_error *err)
 {
 	static const char covers[] =
-	    "the SDF holds RAM, vCPUs, the GIC, the PL011 console and one disk";
+	    "the SDF holds RAM, vCPUs, the GIC, a PL011 or virtio console and one disk";
 	const char *field = NULL, *device = NULL;
 
 	if (cfg->disk_count > 1)
@@ -75,9 +75,6 @@ static int check_devices(const struct vm_config *cfg, const char *board, struct 
 	} else if (cfg->vsock.socket != NULL) {
 		field = "vsock";
 		device = "virtio-vsock";
-	} else if (cfg->console_device == CONSOLE_DEVICE_VIRTIO) {
-		field = "console";
-		device = "virtio-console";
 	}
 	if (field == NULL)
 		return 0;

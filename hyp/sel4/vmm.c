@@ -40,6 +40,7 @@
 #include "host/sel4/mgmt_protocol.h"
 #include "hyp/sel4/dtb_info.h"
 #include "hyp/sel4/hyp_sel4.h"
+#include "machine/desc_text.h"
 #include "machine/machine.h"
 
 /*
@@ -184,8 +185,7 @@ static int disk_open(void *ctx, unsigned index, struct blk_backend *backend)
 
 	if (index > 0) {
 		log_message(log, LOG_ERROR,
-			    "the device tree has more than one virtio device; svmm on seL4 "
-			    "serves one disk");
+			    "the machine has more than one disk; svmm on seL4 serves one");
 		return -SVMM_EINVAL;
 	}
 	err = sddf_blk_client_init(&v->blk_client, (const void *)blk_storage_info_vaddr,
@@ -292,9 +292,9 @@ static void mgmt_report(struct sel4_vmm *v, enum mgmt_request_code done, enum mg
 }
 
 /*
- * The machine the packaged device tree describes: svmm sdf --dtb-out wrote
- * it from the same VM description by the same assembly, so the tree says how
- * many vCPUs and (virtio) disks there are; the SDF says how much RAM.
+ * The machine the packaged settings describe (machine/desc_text.h): svmm sdf
+ * --build-dir wrote them and the device tree from the same VM description,
+ * and the SDF sized guest RAM from it, so all three must agree.
  */
 static int assemble(struct sel4_vmm *v)
 {
@@ -302,19 +302,41 @@ static int assemble(struct sel4_vmm *v)
 	    .ops = &sel4_host_ops,
 	    .ctx = v,
 	    .uart = {.write = console_write, .output_pending = console_output_pending, .ctx = v},
+	    .console = {.write = console_write, .output_pending = console_output_pending, .ctx = v},
 	};
-	struct machine_desc desc = {
-	    .cpus = v->dtb.cpus,
-	    .memory = guest_ram_size,
-	    .disk_count = v->dtb.virtio_count,
-	};
+	struct machine_desc desc;
 	struct machine *m = &v->machine;
-	int err = machine_assemble(m, &v->vm, &desc, &host, (void *)guest_ram_vaddr);
+	const char *why = NULL;
+	int err = machine_desc_from_text((const char *)v->images.settings.data,
+					 v->images.settings.size, &desc, &why);
 
+	if (err < 0) {
+		log_message(&v->vm.log, LOG_ERROR,
+			    "the packaged settings do not describe the machine: %s (rebuild them "
+			    "with svmm sdf --build-dir)",
+			    why);
+		return err;
+	}
+	if (desc.cpus != v->dtb.cpus || desc.memory != guest_ram_size) {
+		log_message(&v->vm.log, LOG_ERROR,
+			    "the packaged settings promise %u vCPUs and %llu MiB, the device tree "
+			    "%u vCPUs and the system %llu MiB (rebuild both with svmm sdf)",
+			    desc.cpus, (unsigned long long)(desc.memory >> 20), v->dtb.cpus,
+			    (unsigned long long)(guest_ram_size >> 20));
+		return -SVMM_EINVAL;
+	}
+	err = machine_assemble(m, &v->vm, &desc, &host, (void *)guest_ram_vaddr);
 	if (err < 0) {
 		log_message(&v->vm.log, LOG_ERROR, "cannot set up the guest's %s: %s", m->failed,
 			    svmm_strerror(err));
 		return err;
+	}
+	if (m->mmio_count != v->dtb.virtio_count) {
+		log_message(&v->vm.log, LOG_ERROR,
+			    "the packaged device tree has %u virtio devices, the settings %u "
+			    "(rebuild both with svmm sdf)",
+			    v->dtb.virtio_count, m->mmio_count);
+		return -SVMM_EINVAL;
 	}
 	for (unsigned i = 0; i < m->mmio_count && i < DTB_INFO_MAX_VIRTIO; i++) {
 		if (v->dtb.virtio[i].base != m->mmio[i].base ||

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # make check-sel4: builds svmm as Microkit 2.3.0 protection domains with Linux
 # guests and boots them on seL4 in QEMU (TCG). One VM on MICROKIT_CONFIG
-# (default debug): the guest's init runs, console input reaches it, a 2-vCPU
+# (default debug): the guest's init runs, console input reaches it (on the PL011
+# and on a virtio console, hvc0), a 2-vCPU
 # guest sees 2 CPUs, a disk served by the block driver protection domain reads
 # back the pattern in QEMU's drive file and takes a write, a marker it writes
 # survives a QEMU restart, reads the drive fails and a block driver that faults
@@ -21,7 +22,7 @@
 # with "console": "none" runs to its end without a line of its own on the UART.
 # Without an SDK it says SKIP and succeeds.
 # usage: tests/sel4/run.sh [MICROKIT_SDK [CASE...]]   (SEL4_TIMEOUT: seconds per boot, 120)
-# CASEs: marker echo smp blk persist blkerr blkfault blkro nodrive hostile el1 shared span two
+# CASEs: marker echo hvc0 smp blk persist blkerr blkfault blkro nodrive hostile el1 shared span two
 # two3 reboot budget select manage quiet; the default is all but two3 (README: "Many busy cores
 # under QEMU").
 set -uo pipefail
@@ -32,7 +33,7 @@ if [ -z "$sdk" ]; then
 	exit 0
 fi
 shift || true
-cases=" ${*:-marker echo smp blk persist blkerr blkfault blkro nodrive hostile el1 shared span two reboot budget select manage quiet} "
+cases=" ${*:-marker echo hvc0 smp blk persist blkerr blkfault blkro nodrive hostile el1 shared span two reboot budget select manage quiet} "
 # want NAME: whether case NAME runs.
 want() { [[ $cases == *" $1 "* ]]; }
 timeout=${SEL4_TIMEOUT:-120}
@@ -100,6 +101,13 @@ want marker && build marker examples/linux-sel4.json "$base svmm.test=marker" &&
 	boot marker SVMM-GUEST-INIT-OK SVMM-GUEST-CPUS=1
 want echo && build echo examples/linux-sel4.json "$base svmm.test=echo" &&
 	boot echo --send SVMM-GUEST-READY hello-from-sel4 SVMM-GUEST-READY SVMM-GUEST-GOT=hello-from-sel4
+# hvc0: the guest's console is svmm's virtio console ("console": "virtio"):
+# the kernel's own lines (printk) and init's echo of a typed line go through
+# hvc0, the PL011 is not the console.
+printf '{"name": "linux", "cpus": 1, "memory": "256M", "console": "virtio"}\n' >"$out/hvc0.json"
+want hvc0 && build hvc0 "$out/hvc0.json" "console=hvc0 quiet svmm.test=echo" &&
+	boot hvc0 --send SVMM-GUEST-READY hello-from-hvc0 "svmm-guest: kernel console on hvc0" \
+		SVMM-GUEST-READY SVMM-GUEST-GOT=hello-from-hvc0
 want smp && build smp examples/linux-sel4-2cpu.json "$base svmm.test=marker" &&
 	boot smp SVMM-GUEST-INIT-OK SVMM-GUEST-CPUS=2
 # blk: a 4 MiB drive file in the layout guest-init.sh's blk mode keeps (a boot
